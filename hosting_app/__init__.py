@@ -1,0 +1,103 @@
+"""hosting_app: the business-hosting and premises offer of Sénart / Melun Val de Seine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+
+from hosting_app import config as app_config
+from hosting_app import extensions
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the Flask application."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(app_config.from_environment(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.config["SQLALCHEMY_ENGINES"] = {"default": database_url(app)}
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def database_url(app: Flask) -> str:
+    """The configured DATABASE_URL, or the embedded PostGIS cluster's in the instance folder."""
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        from hosting_app.embedded_pg import EmbeddedPostgres
+
+        cluster = EmbeddedPostgres(app.config.get("EMBEDDED_PG_DIR") or _embedded_dir(app))
+        url = cluster.ensure_database(app.config["DATABASE_NAME"], extensions=("postgis",))
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _embedded_dir(app: Flask) -> str:
+    import os
+
+    return os.path.join(app.instance_path, "postgres")
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to the app."""
+    from hosting_app.auth import models as auth_models
+
+    db, csrf, login_manager = extensions.db, extensions.csrf, extensions.login_manager
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> auth_models.User | None:
+        return db.session.get(auth_models.User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register one blueprint per feature."""
+    from hosting_app.admin.views import blueprint as admin_blueprint
+    from hosting_app.auth.views import blueprint as auth_blueprint
+    from hosting_app.sites.views import blueprint as sites_blueprint
+
+    app.register_blueprint(sites_blueprint)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(admin_blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render errors as French pages."""
+
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 500):
+        app.errorhandler(code)(render_error)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters used by the templates."""
+    from hosting_app.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the hosting-app CLI commands."""
+    from hosting_app.commands import db_group, embedded_db_group, seed_command, users_group
+
+    app.cli.add_command(db_group)
+    app.cli.add_command(embedded_db_group)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(users_group)

@@ -1,0 +1,1 @@
+"""Firms, leads and contacts shared by the organisations (the CRM)."""

@@ -1,0 +1,36 @@
+"""Every mapped model, imported so that the metadata is complete (Alembic, seed)."""
+
+from hosting_app.auth.models import Organisation, OrganisationKind, Role, User
+from hosting_app.db import Base
+from hosting_app.sites.models import (
+    AccessKind,
+    Availability,
+    PositionConfidence,
+    Premises,
+    PremisesKind,
+    Site,
+    SiteAccess,
+    SiteKind,
+    SiteStatus,
+    site_commune,
+)
+from hosting_app.territory.models import Commune
+
+__all__ = [
+    "AccessKind",
+    "Availability",
+    "Base",
+    "Commune",
+    "Organisation",
+    "OrganisationKind",
+    "PositionConfidence",
+    "Premises",
+    "PremisesKind",
+    "Role",
+    "Site",
+    "SiteAccess",
+    "SiteKind",
+    "SiteStatus",
+    "User",
+    "site_commune",
+]

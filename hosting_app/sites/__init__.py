@@ -1,0 +1,1 @@
+"""Sites (incubators, business hotels, activity zones…) and their premises."""
