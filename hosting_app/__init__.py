@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from flask import Flask, render_template
@@ -52,6 +53,13 @@ def register_extensions(app: Flask) -> None:
 
     db, csrf, login_manager = extensions.db, extensions.csrf, extensions.login_manager
     db.init_app(app)
+    # The app uses no async engine: drop the extension's async teardown, which Flask would
+    # otherwise run through asgiref (an event loop per request, and an error in threads
+    # that already run one).
+    app.teardown_appcontext_funcs[:] = [
+        func for func in app.teardown_appcontext_funcs
+        if not inspect.iscoroutinefunction(func)
+    ]
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

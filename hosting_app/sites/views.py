@@ -25,6 +25,6 @@ def home():
 @blueprint.get("/sites/<slug>")
 def site(slug: str):
     """A site's page: description, location, premises."""
-    site = db.one_or_404(queries.site_by_slug(slug))
+    site = db.one_or_abort(queries.site_by_slug(slug))
     coordinates = db.session.execute(queries.site_coordinates(site.id)).one()
     return render_template("sites/site.html", site=site, coordinates=coordinates)

@@ -1,0 +1,39 @@
+"""The home page and a site's page."""
+
+from __future__ import annotations
+
+
+def test_home_lists_the_sites_by_kind(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "<h1>Les sites d'accueil des entreprises</h1>" in page
+    for heading in ("Pépinière d&#39;entreprises", "Parc aéronautique", "Zone d&#39;activités",
+                    "Village artisanal"):
+        assert heading in page
+    assert "Écopôle de Sénart" in page
+    assert 'href="/sites/pole-aeronautique-paris-villaroche"' in page
+    # Approximate and unknown positions are said so.
+    assert "Position approximative" in page
+    assert "Position inconnue" in page
+
+
+def test_site_page_shows_facts_and_demo_premises(client):
+    response = client.get("/sites/pole-aeronautique-paris-villaroche")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Syndicat Mixte du Pôle de Villaroche" in page
+    assert "541 ha" in page
+    assert "Aéronautique" in page
+    assert "démonstration" in page
+    assert "Terrain" in page
+
+
+def test_low_confidence_site_page_warns_about_its_position(client):
+    page = client.get("/sites/ecopole-de-senart").get_data(as_text=True)
+    assert "Position approximative" in page
+    assert "n'est pas l'emplacement exact" in page
+
+
+def test_unknown_site_is_a_french_404(client):
+    response = client.get("/sites/nulle-part")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.get_data(as_text=True)
