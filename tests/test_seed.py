@@ -77,7 +77,8 @@ def test_intercommunality_territory_is_the_union_of_its_2011_communes(session):
 
 
 def test_sites_keep_their_sources_and_position_confidence(session):
-    villaroche = session.scalar(sa.select(Site).where(Site.slug == "pole-aeronautique-paris-villaroche"))
+    slug = "pole-aeronautique-paris-villaroche"
+    villaroche = session.scalar(sa.select(Site).where(Site.slug == slug))
     assert villaroche.position_confidence is PositionConfidence.HIGH
     assert villaroche.operator.key == "sympav"
     assert villaroche.total_area_ha == Decimal("541.00")
