@@ -9,11 +9,11 @@ from hosting_app.sites.models import Availability, Premises, Site
 
 
 def sites_for_home() -> sa.Select:
-    """Every site with its communes and operator, ordered by kind then name."""
+    """Every site with its communes and operator."""
     return (
         sa.select(Site)
         .options(selectinload(Site.communes), selectinload(Site.operator))
-        .order_by(Site.kind, Site.name)
+        .order_by(Site.name)
     )
 
 

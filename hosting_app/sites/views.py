@@ -18,7 +18,10 @@ def home():
     """The territory's sites, grouped by kind."""
     sites = db.session.scalars(queries.sites_for_home()).all()
     available = dict(db.session.execute(queries.available_premises_counts()).all())
-    groups = [(SiteKind(kind), list(items)) for kind, items in groupby(sites, key=lambda s: s.kind)]
+    # Kinds in the order of a firm's journey: incubator, business hotel, … own premises.
+    order = {kind: position for position, kind in enumerate(SiteKind)}
+    sites = sorted(sites, key=lambda site: (order[site.kind], site.name))
+    groups = [(kind, list(items)) for kind, items in groupby(sites, key=lambda s: s.kind)]
     return render_template("sites/home.html", groups=groups, available=available)
 
 
