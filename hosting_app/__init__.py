@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 from typing import Any
 
 from flask import Flask, render_template
@@ -13,7 +14,12 @@ from hosting_app import extensions
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Flask application."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance_path = os.environ.get("HOSTING_APP_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_relative_config=True,
+    )
     app.config.from_mapping(app_config.from_environment(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -42,8 +48,6 @@ def database_url(app: Flask) -> str:
 
 
 def _embedded_dir(app: Flask) -> str:
-    import os
-
     return os.path.join(app.instance_path, "postgres")
 
 

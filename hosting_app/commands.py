@@ -42,7 +42,9 @@ def db_downgrade(revision: str) -> None:
 def db_status() -> None:
     """Show the current revision, the head and the pending migrations."""
     info = migrate.status(db.engine)
-    click.echo(f"Base : {db.engine.url.render_as_string(hide_password=True)}")
+    url = db.engine.url
+    server = url.query.get("host") or f"{url.host}:{url.port or 5432}"
+    click.echo(f"Base : {url.database} ({server})")
     click.echo(f"Révision actuelle : {', '.join(info['current']) or 'aucune (base vide)'}")
     click.echo(f"Dernière révision : {info['head']}")
     if info["pending"]:
