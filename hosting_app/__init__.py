@@ -6,7 +6,7 @@ import inspect
 import os
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 
 from hosting_app import config as app_config
 from hosting_app import extensions
@@ -24,6 +24,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     app.config["SQLALCHEMY_ENGINES"] = {"default": database_url(app)}
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -61,8 +66,7 @@ def register_extensions(app: Flask) -> None:
     # otherwise run through asgiref (an event loop per request, and an error in threads
     # that already run one).
     app.teardown_appcontext_funcs[:] = [
-        func for func in app.teardown_appcontext_funcs
-        if not inspect.iscoroutinefunction(func)
+        func for func in app.teardown_appcontext_funcs if not inspect.iscoroutinefunction(func)
     ]
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -79,23 +83,58 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from hosting_app.admin.views import blueprint as admin_blueprint
+    from hosting_app.api import register as register_api
     from hosting_app.auth.views import blueprint as auth_blueprint
+    from hosting_app.inquiries.views import register as register_inquiries
     from hosting_app.sites.views import blueprint as sites_blueprint
+    from hosting_app.vendor import blueprint as vendor_blueprint
 
     app.register_blueprint(sites_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(admin_blueprint)
+    register_inquiries(app)  # the blueprint and its rate limiter
+    app.register_blueprint(vendor_blueprint)
+    register_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
     """Render errors as French pages."""
 
     def render_error(error):
-        code = getattr(error, "code", 500)
+        code = getattr(error, "code", None) or 500
+        if request.path.startswith("/api/"):
+            return api_error(error, code), code
         return render_template("error.html", code=code), code
 
-    for code in (400, 403, 404, 405, 500):
+    for code in (400, 403, 404, 405, 429, 500):
         app.errorhandler(code)(render_error)
+
+
+API_MESSAGES = {
+    400: "Paramètres invalides.",
+    404: "Ressource introuvable.",
+    405: "Méthode non autorisée.",
+    429: "Trop de requêtes.",
+    500: "Erreur du serveur.",
+}
+
+
+def api_error(error, code: int) -> dict:
+    """The JSON body of an API error: ``error`` in French, and ``fields`` for bad parameters."""
+    from hosting_app.sites.filters import messages
+
+    description = getattr(error, "description", None)
+    body: dict = {"error": API_MESSAGES.get(code, "Erreur.")}
+    webargs = (getattr(error, "data", None) or {}).get("messages")
+    if webargs:
+        description = {k: v for where in webargs.values() for k, v in where.items()}
+    if isinstance(description, dict):
+        body["fields"] = messages(description)
+        details = "; ".join(m for ms in body["fields"].values() for m in ms)
+        body["error"] = f"{body['error']} {details}"
+    elif isinstance(description, str) and code != 500 and not description.startswith("The "):
+        body["error"] = description
+    return body
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -18,6 +18,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "DATABASE_NAME": os.environ.get("HOSTING_APP_DATABASE", "hosting_app"),
+        # Number of reverse proxies in front of the app (their X-Forwarded-* are trusted).
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "MAP_BASEMAP": os.environ.get("MAP_BASEMAP", "ign"),
+        "MAP_EMBED_LIMIT": int(os.environ.get("MAP_EMBED_LIMIT", "10000")),
     }
 
 

@@ -2,6 +2,7 @@
 
 from hosting_app.auth.models import Organisation, OrganisationKind, Role, User
 from hosting_app.db import Base
+from hosting_app.inquiries.models import Inquiry, InquiryStatus
 from hosting_app.sites.models import (
     AccessKind,
     Availability,
@@ -21,6 +22,8 @@ __all__ = [
     "Availability",
     "Base",
     "Commune",
+    "Inquiry",
+    "InquiryStatus",
     "Organisation",
     "OrganisationKind",
     "PositionConfidence",

@@ -33,14 +33,13 @@ ANCHOR = date(2026, 9, 1)
 
 @dataclass(frozen=True)
 class Profile:
-    """What units a kind of site offers: kinds, count, surface range (m²), price ranges."""
+    """What units a kind of site offers: kinds, how many, price ranges, surface caps."""
 
     kinds: tuple[PremisesKind, ...]
     count: tuple[int, int]
-    surface: tuple[int, int]
     rent: tuple[int, int] | None  # € HT / m² / year
     sale: tuple[int, int] | None  # € HT / m²
-    prefix: dict[PremisesKind, str]
+    max_surface: int | None = None  # incubators and hubs have small units
 
 
 PREFIX = {
@@ -52,31 +51,59 @@ PREFIX = {
     PremisesKind.MIXED: "Cellule",
 }
 
+# Plausible surface ranges (m²) of each kind of unit.
+SURFACES: dict[PremisesKind, tuple[int, int]] = {
+    PremisesKind.OFFICE: (15, 900),
+    PremisesKind.WORKSHOP: (60, 1500),
+    PremisesKind.WAREHOUSE: (500, 15000),
+    PremisesKind.LAND_PLOT: (2000, 20000),
+    PremisesKind.DESK: (6, 12),
+    PremisesKind.MIXED: (150, 2500),
+}
+
 PROFILES: dict[SiteKind, Profile] = {
     SiteKind.INCUBATOR: Profile(
         (PremisesKind.OFFICE, PremisesKind.OFFICE, PremisesKind.DESK, PremisesKind.WORKSHOP),
-        (8, 14), (12, 80), (110, 190), None, PREFIX,
+        (8, 14),
+        (110, 190),
+        None,
+        max_surface=250,
     ),
     SiteKind.BUSINESS_HOTEL: Profile(
         (PremisesKind.OFFICE, PremisesKind.WORKSHOP, PremisesKind.MIXED),
-        (6, 12), (60, 400), (95, 160), None, PREFIX,
+        (6, 12),
+        (95, 160),
+        None,
+        max_surface=600,
     ),
     SiteKind.ECO_PARK: Profile(
-        (PremisesKind.LAND_PLOT, PremisesKind.WORKSHOP, PremisesKind.MIXED),
-        (5, 9), (800, 12000), (70, 120), (90, 170), PREFIX,
+        (PremisesKind.LAND_PLOT, PremisesKind.WORKSHOP, PremisesKind.WORKSHOP, PremisesKind.MIXED),
+        (6, 10),
+        (70, 120),
+        (90, 170),
     ),
     SiteKind.ACTIVITY_ZONE: Profile(
-        (PremisesKind.WAREHOUSE, PremisesKind.LAND_PLOT, PremisesKind.MIXED, PremisesKind.OFFICE),
-        (5, 10), (300, 15000), (55, 140), (80, 200), PREFIX,
+        (
+            PremisesKind.WAREHOUSE,
+            PremisesKind.LAND_PLOT,
+            PremisesKind.MIXED,
+            PremisesKind.OFFICE,
+            PremisesKind.WORKSHOP,
+        ),
+        (6, 11),
+        (55, 140),
+        (80, 200),
     ),
-    SiteKind.AERO_PARK: Profile(
-        (PremisesKind.LAND_PLOT,), (4, 7), (2000, 20000), None, (60, 120), PREFIX,
-    ),
+    SiteKind.AERO_PARK: Profile((PremisesKind.LAND_PLOT,), (4, 7), None, (60, 120)),
     SiteKind.SERVICES_HUB: Profile(
-        (PremisesKind.OFFICE, PremisesKind.MIXED), (3, 6), (40, 300), (120, 180), None, PREFIX,
+        (PremisesKind.OFFICE, PremisesKind.MIXED),
+        (3, 6),
+        (120, 180),
+        None,
+        max_surface=400,
     ),
     SiteKind.CRAFT_VILLAGE: Profile(
-        (PremisesKind.WORKSHOP,), (6, 10), (80, 300), (70, 110), None, PREFIX,
+        (PremisesKind.WORKSHOP,), (6, 10), (70, 110), None, max_surface=400
     ),
 }
 
@@ -102,7 +129,9 @@ def units_for(site: Site) -> list[dict]:
     for _ in range(rng.randint(*profile.count)):
         kind = rng.choice(profile.kinds)
         numbers[kind] = numbers.get(kind, 0) + 1
-        low, high = profile.surface
+        low, high = SURFACES[kind]
+        if profile.max_surface:
+            low, high = min(low, profile.max_surface // 4), min(high, profile.max_surface)
         surface = math.exp(rng.uniform(math.log(low), math.log(high)))
         surface = round(surface / 10) * 10 if surface > 200 else round(surface)
         availability = rng.choices(
@@ -126,7 +155,7 @@ def units_for(site: Site) -> list[dict]:
         dlon = distance * math.sin(bearing) / (111_320 * math.cos(math.radians(centre.y)))
         units.append(
             {
-                "label": f"{profile.prefix[kind]} {numbers[kind]}",
+                "label": f"{PREFIX[kind]} {numbers[kind]}",
                 "kind": kind,
                 "surface_m2": _money(max(surface, 1)),
                 "rent_eur_m2_year": rent,

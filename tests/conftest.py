@@ -18,6 +18,8 @@ from hosting_app import create_app, migrate
 from hosting_app.extensions import db
 from tests.helpers import PASSWORD
 
+pytest_plugins = ["tests.lab"]
+
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATABASE = "hosting_app_test"
 

@@ -7,7 +7,10 @@ import sqlalchemy as sa
 from hosting_app import migrate
 from tests.conftest import recreate_database
 
-TABLES = {"organisation", "app_user", "commune", "site", "site_commune", "site_access", "premises"}
+TABLES = {
+    "organisation", "app_user", "commune", "site", "site_commune", "site_access", "premises",
+    "inquiry",
+}
 
 
 def _tables(engine: sa.Engine) -> set[str]:

@@ -137,15 +137,19 @@ class Site(TimestampMixin, Base):
     )
 
     operator: Mapped[Organisation | None] = relationship()
-    communes: Mapped[list[Commune]] = relationship(
-        secondary=site_commune, order_by=Commune.name
-    )
+    communes: Mapped[list[Commune]] = relationship(secondary=site_commune, order_by=Commune.name)
     accesses: Mapped[list[SiteAccess]] = relationship(
         back_populates="site", cascade="all, delete-orphan", order_by="SiteAccess.distance_km"
     )
     premises: Mapped[list[Premises]] = relationship(
         back_populates="site", order_by="Premises.label"
     )
+
+    @property
+    def operator_unconfirmed(self) -> bool:
+        """Whether the source names the operator only as an assumption."""
+        label = (self.operator_label or "").lower()
+        return "assumed" in label or "not verified" in label
 
     @property
     def sector_labels(self) -> list[str]:
@@ -160,9 +164,7 @@ class SiteAccess(Base):
     """A road, station or airport serving a site, with its distance."""
 
     __tablename__ = "site_access"
-    __table_args__ = (
-        sa.CheckConstraint("distance_km >= 0", name="distance_positive"),
-    )
+    __table_args__ = (sa.CheckConstraint("distance_km >= 0", name="distance_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,39 @@
+"""The public JSON API (GeoJSON) and its OpenAPI 3 document."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api as SmorestApi
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api, whose errors are rendered by the app's own handlers."""
+
+    def _register_error_handlers(self):
+        """The app answers JSON errors for /api/ paths itself (see create_app)."""
+
+
+def register(app: Flask) -> None:
+    """Mount the API blueprints and the OpenAPI document at /api/openapi.json."""
+    from hosting_app.api.views import blueprint
+
+    app.config.setdefault(
+        "API_TITLE", "Offre d'accueil des entreprises — Sénart / Melun Val de Seine"
+    )
+    app.config.setdefault("API_VERSION", "1.0")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "Sites d'accueil des entreprises et locaux disponibles du "
+                "territoire de Sénart et Melun Val de Seine, en GeoJSON (WGS84). "
+                "Les locaux marqués is_demo sont fictifs.",
+            },
+            "servers": [{"url": "/"}],
+        },
+    )
+    api = Api(app)
+    api.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Inquiries that prospective firms send from the public form, and their follow-up."""
