@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, json
+from flask import Response, abort
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 from marshmallow import ValidationError as SchemaError
@@ -109,16 +109,8 @@ def premises(data):
     filters = _filters(data)
     centre_lat = _centre_latitude(filters)
     if data["format"] == "rows":
-        rows = db.session.execute(queries.premises_map_rows(filters, centre_lat)).all()
-        matched = db.session.scalar(queries.premises_count(filters, centre_lat))
-        codes = {a: i for i, a in enumerate(search_filters.Availability)}
-        payload = {
-            "matched": matched,
-            "rows": [
-                [float(r[0]), float(r[1]), r[2], codes[r[3]], r[4], r[5], float(r[6])] for r in rows
-            ],
-        }
-        return Response(json.dumps(payload), mimetype="application/json")
+        rows = db.session.scalar(queries.premises_map_rows_json(filters, centre_lat))
+        return Response(rows, mimetype="application/json")
     return _geojson(db.session.scalar(queries.premises_geojson(filters, centre_lat)))
 
 

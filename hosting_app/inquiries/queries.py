@@ -30,8 +30,4 @@ def site_by_slug(slug: str) -> sa.Select:
 
 def premises_by_id(premises_id: int) -> sa.Select:
     """The premises unit an inquiry is about, with its site."""
-    return (
-        sa.select(Premises)
-        .where(Premises.id == premises_id)
-        .options(joinedload(Premises.site))
-    )
+    return sa.select(Premises).where(Premises.id == premises_id).options(joinedload(Premises.site))

@@ -6,8 +6,9 @@ import dataclasses
 import math
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from geoalchemy2 import Geography, Geometry
-from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, aggregate_order_by
 from sqlalchemy.orm import contains_eager, selectinload
 
 from hosting_app.auth.models import Organisation
@@ -93,8 +94,19 @@ def distance_m(filters: PremisesFilters) -> sa.ColumnElement | None:
     centre = search_centre(filters)
     if centre is None:
         return None
-    where = sa.func.coalesce(Premises.geometry, Site.point)
+    where = sa.func.coalesce(Premises.geometry, _site_point())
     return sa.func.ST_Distance(sa.cast(where, Geography), sa.cast(centre, Geography))
+
+
+def _site_point() -> sa.ScalarSelect:
+    """The premises' site point (a correlated subquery, evaluated only when needed)."""
+    site = sa.orm.aliased(Site)
+    return sa.select(site.point).where(site.id == Premises.site_id).scalar_subquery()
+
+
+def _of_sites(*conditions) -> sa.ColumnElement:
+    """The premises' site satisfies ``conditions`` (a semi-join: no join is needed)."""
+    return Premises.site_id.in_(sa.select(Site.id).where(*conditions))
 
 
 def site_conditions(filters: PremisesFilters, centre_lat: float | None) -> list:
@@ -134,16 +146,16 @@ def site_conditions(filters: PremisesFilters, centre_lat: float | None) -> list:
 
 
 def premises_conditions(filters: PremisesFilters, centre_lat: float | None) -> list:
-    """WHERE clauses of a premises search (on Premises joined to its Site).
+    """WHERE clauses of a premises search, on Premises alone (joining Site is not needed).
 
     Site-level filters apply through the premises' site; distance and bbox apply to the
     premises' own geometry, or to its site's point when it has none.
     """
     site_only = dataclasses.replace(filters, point=None, near=None, radius_km=None, bbox=None)
-    conditions: list = [
-        Premises.availability.in_(filters.availability),
-        *site_conditions(site_only, None),
-    ]
+    conditions: list = [Premises.availability.in_(filters.availability)]
+    of_site = site_conditions(site_only, None)
+    if of_site:
+        conditions.append(_of_sites(*of_site))
     if filters.kinds:
         conditions.append(Premises.kind.in_(filters.kinds))
     if filters.surface_min is not None:
@@ -168,7 +180,7 @@ def premises_conditions(filters: PremisesFilters, centre_lat: float | None) -> l
                 _within_radius(Premises.geometry, centre, filters.radius_km, centre_lat),
                 sa.and_(
                     Premises.geometry.is_(None),
-                    _within_radius(Site.point, centre, filters.radius_km, centre_lat),
+                    _of_sites(_within_radius(Site.point, centre, filters.radius_km, centre_lat)),
                 ),
             )
         )
@@ -177,7 +189,7 @@ def premises_conditions(filters: PremisesFilters, centre_lat: float | None) -> l
         conditions.append(
             sa.or_(
                 Premises.geometry.op("&&")(envelope),
-                sa.and_(Premises.geometry.is_(None), Site.point.op("&&")(envelope)),
+                sa.and_(Premises.geometry.is_(None), _of_sites(Site.point.op("&&")(envelope))),
             )
         )
     return conditions
@@ -204,9 +216,9 @@ def premises_search(filters: PremisesFilters, centre_lat: float | None) -> sa.Se
     return query.order_by(*_ordering(filters, distance), Premises.id)
 
 
-def _ordering(filters: PremisesFilters, distance) -> list:
+def _sort_key(filters: PremisesFilters, distance) -> tuple[sa.ColumnElement, bool]:
+    """The expression to sort on, and whether descending."""
     sort = filters.sort or ("distance" if distance is not None else "available_from")
-    descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key == "surface":
         column = Premises.surface_m2
@@ -216,7 +228,15 @@ def _ordering(filters: PremisesFilters, distance) -> list:
         column = distance
     else:
         column = sa.func.coalesce(Premises.available_from, sa.func.current_date())
-    return [column.desc().nulls_last() if descending else column.asc().nulls_last()]
+    return column, sort.startswith("-")
+
+
+def _ordered(column, descending: bool):
+    return column.desc().nulls_last() if descending else column.asc().nulls_last()
+
+
+def _ordering(filters: PremisesFilters, distance) -> list:
+    return [_ordered(*_sort_key(filters, distance))]
 
 
 def premises_count(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
@@ -224,7 +244,6 @@ def premises_count(filters: PremisesFilters, centre_lat: float | None) -> sa.Sel
     return (
         sa.select(sa.func.count())
         .select_from(Premises)
-        .join(Premises.site)
         .where(*premises_conditions(filters, centre_lat))
     )
 
@@ -315,19 +334,48 @@ def _premises_feature(distance) -> sa.ColumnElement:
 
 
 def premises_geojson(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
-    """A FeatureCollection (text) of one page of matching premises, in the requested order."""
+    """A FeatureCollection (text) of one page of matching premises, in the requested order.
+
+    One scan finds the page's ids, sort keys and the number matched (a window count);
+    the features are then built for the page's rows only.
+    """
     distance = distance_m(filters)
+    key, descending = _sort_key(filters, distance)
+    columns = [
+        Premises.id.label("id"),
+        key.label("sort_key"),
+        sa.func.count().over().label("matched"),
+    ]
+    if distance is not None:
+        columns.append(distance.label("distance"))
     page = (
-        sa.select(_premises_feature(distance).label("feature"))
+        sa.select(*columns)
         .select_from(Premises)
-        .join(Premises.site)
         .where(*premises_conditions(filters, centre_lat))
-        .order_by(*_ordering(filters, distance), Premises.id)
+        .order_by(_ordered(key, descending), Premises.id)
         .limit(filters.per_page)
         .offset((filters.page - 1) * filters.per_page)
         .subquery()
     )
-    return _collection(page, premises_count(filters, centre_lat))
+    feature = _premises_feature(page.c.distance if distance is not None else None)
+    features = aggregate_order_by(feature, _ordered(page.c.sort_key, descending), page.c.id)
+    # Past the last page there is no row to carry the window count: count apart (lazily).
+    matched = sa.func.coalesce(
+        sa.func.max(page.c.matched), premises_count(filters, centre_lat).scalar_subquery()
+    )
+    return sa.select(
+        sa.cast(
+            sa.func.json_build_object(
+                "type", "FeatureCollection",
+                "numberMatched", matched,
+                "numberReturned", sa.func.count(page.c.id),
+                "features", sa.func.coalesce(sa.func.json_agg(features), sa.text("'[]'::json")),
+            ),
+            sa.Text,
+        )
+    ).select_from(
+        page.join(Premises, Premises.id == page.c.id).join(Site, Site.id == Premises.site_id)
+    )  # fmt: skip
 
 
 def premises_feature(premises_id: int) -> sa.Select:
@@ -351,6 +399,31 @@ def premises_map_rows(filters: PremisesFilters, centre_lat: float | None) -> sa.
         .order_by(Premises.id)
         .limit(filters.per_page)
     )
+
+
+AVAILABILITY_ORDER = [availability.value for availability in Availability]
+
+
+def premises_map_rows_json(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
+    """``{"matched": n, "rows": [[lat, lon, id, availability index, label, site, surface]]}``
+    as text, built by PostGIS (the map's bounding-box loads)."""
+    rows = premises_map_rows(filters, centre_lat).subquery()
+    columns = list(rows.c)
+    row = sa.func.json_build_array(
+        columns[0], columns[1], columns[2],
+        sa.func.array_position(sa.cast(AVAILABILITY_ORDER, ARRAY(sa.Text)),
+                               sa.cast(columns[3], sa.Text)) - 1,
+        columns[4], columns[5], columns[6],
+    )  # fmt: skip
+    return sa.select(
+        sa.cast(
+            sa.func.json_build_object(
+                "matched", premises_count(filters, centre_lat).scalar_subquery(),
+                "rows", sa.func.coalesce(sa.func.json_agg(row), sa.text("'[]'::json")),
+            ),
+            sa.Text,
+        )
+    ).select_from(rows)  # fmt: skip
 
 
 def site_map_features(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:

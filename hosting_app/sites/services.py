@@ -43,15 +43,19 @@ def _new_map(session: Session, *, centre=TERRITORY_CENTRE, zoom: int = 11):
 
 
 def search_map(
-    session: Session, filters: PremisesFilters, centre_lat: float | None, api_query: str
+    session: Session,
+    filters: PremisesFilters,
+    centre_lat: float | None,
+    api_query: str,
+    count: int,
 ) -> tuple[maps.RenderedMap, list[Site]]:
-    """The search map: matching sites by kind, matching premises clustered; unlocated sites."""
+    """The search map: matching sites by kind, the ``count`` matching premises clustered
+    (embedded, or loaded by bounding box above MAP_EMBED_LIMIT); unlocated sites."""
     m = _new_map(session)
     maps.add_sites(
         m, _site_features(session.execute(queries.site_map_features(filters, centre_lat)))
     )
     limit = current_app.config.get("MAP_EMBED_LIMIT", 10_000)
-    count = session.scalar(queries.premises_count(filters, centre_lat))
     if count <= limit:
         everything = dataclasses.replace(filters, page=1, per_page=limit)
         rows = session.execute(queries.premises_map_rows(everything, centre_lat)).all()

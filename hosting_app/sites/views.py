@@ -61,7 +61,7 @@ def search():
         for key in ("view", "page", "per_page"):
             api_args.poplist(key)
         rendered_map, unlocated = services.search_map(
-            db.session, filters, centre_lat, api_query=_query_string(api_args)
+            db.session, filters, centre_lat, api_query=_query_string(api_args), count=total
         )
     pages = max(1, -(-total // filters.per_page))
     return render_template(
