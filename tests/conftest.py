@@ -30,11 +30,21 @@ def server_url(database: str) -> str:
     if base:
         url = sa.make_url(base).set(drivername="postgresql+psycopg")
         return url.set(database=database).render_as_string(hide_password=False)
-    from hosting_app.embedded_pg import EmbeddedPostgres
-
-    cluster = EmbeddedPostgres(REPO / "instance" / "test-postgres")
+    cluster = _test_cluster()
     cluster.ensure_running()
     return cluster.url(database)
+
+
+def _test_cluster():
+    from hosting_app.embedded_pg import EmbeddedPostgres
+
+    return EmbeddedPostgres(REPO / "instance" / "test-postgres")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the embedded test cluster: no server is left running after the tests."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        _test_cluster().stop()
 
 
 def recreate_database(name: str) -> str:
