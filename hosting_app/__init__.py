@@ -6,7 +6,8 @@ import inspect
 import os
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, Request, abort, render_template, request
+from flask_login import current_user
 
 from hosting_app import config as app_config
 from hosting_app import extensions
@@ -59,6 +60,7 @@ def _embedded_dir(app: Flask) -> str:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to the app."""
     from hosting_app.auth import models as auth_models
+    from hosting_app.auth import tokens
 
     db, csrf, login_manager = extensions.db, extensions.csrf, extensions.login_manager
     db.init_app(app)
@@ -68,8 +70,12 @@ def register_extensions(app: Flask) -> None:
     app.teardown_appcontext_funcs[:] = [
         func for func in app.teardown_appcontext_funcs if not inspect.iscoroutinefunction(func)
     ]
+    # Flask-WTF's own check is replaced by check_token_or_csrf below (same conditions), which
+    # spares the requests authenticated by a Bearer token.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
     login_manager.init_app(app)
+    tokens.init_app(app)  # a Bearer request reads no cookie and gets none
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
@@ -79,22 +85,50 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str) -> auth_models.User | None:
         return db.session.get(auth_models.User, int(user_id))
 
+    @login_manager.request_loader
+    def load_user_from_token(request: Request) -> auth_models.User | None:
+        token = tokens.bearer_token(request)
+        api_token = tokens.valid_token(db.session, token=token) if token else None
+        if api_token is None:
+            return None
+        user = api_token.user
+        if tokens.record_use(db.session, api_token=api_token):
+            db.session.commit()
+        return user
+
+    @app.before_request
+    def check_token_or_csrf() -> None:
+        """Judge a Bearer request on its token alone; hold the others to CSRF as Flask-WTF does."""
+        if tokens.bearer_token(request) is not None:
+            if current_user.is_authenticated:
+                return  # browsers never send a Bearer token by themselves: no CSRF to fear
+            if request.path.startswith("/api/"):
+                abort(401, description=tokens.REFUSED_MESSAGE)
+        if app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect(apply_exemptions=True)
+
 
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from hosting_app.admin.views import blueprint as admin_blueprint
     from hosting_app.api import register as register_api
+    from hosting_app.auth.api import blueprint as auth_api_blueprint
     from hosting_app.auth.views import blueprint as auth_blueprint
     from hosting_app.inquiries.views import register as register_inquiries
+    from hosting_app.leads.api import blueprint as crm_api_blueprint
+    from hosting_app.leads.views import blueprint as crm_blueprint
     from hosting_app.sites.views import blueprint as sites_blueprint
     from hosting_app.vendor import blueprint as vendor_blueprint
 
     app.register_blueprint(sites_blueprint)
     app.register_blueprint(auth_blueprint)
+    app.register_blueprint(auth_api_blueprint)
     app.register_blueprint(admin_blueprint)
     register_inquiries(app)  # the blueprint and its rate limiter
     app.register_blueprint(vendor_blueprint)
     register_api(app)
+    app.register_blueprint(crm_blueprint)
+    app.register_blueprint(crm_api_blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -103,15 +137,17 @@ def register_errorhandlers(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", None) or 500
         if request.path.startswith("/api/"):
-            return api_error(error, code), code
+            challenge = {"WWW-Authenticate": "Bearer"} if code == 401 else {}
+            return api_error(error, code), code, challenge
         return render_template("error.html", code=code), code
 
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 401, 403, 404, 405, 429, 500):
         app.errorhandler(code)(render_error)
 
 
 API_MESSAGES = {
     400: "Paramètres invalides.",
+    401: "Authentification requise.",
     404: "Ressource introuvable.",
     405: "Méthode non autorisée.",
     429: "Trop de requêtes.",
@@ -146,9 +182,16 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the hosting-app CLI commands."""
-    from hosting_app.commands import db_group, embedded_db_group, seed_command, users_group
+    from hosting_app.commands import (
+        db_group,
+        embedded_db_group,
+        firms_group,
+        seed_command,
+        users_group,
+    )
 
     app.cli.add_command(db_group)
     app.cli.add_command(embedded_db_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(firms_group)

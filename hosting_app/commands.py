@@ -145,3 +145,120 @@ def users_create(email: str, organisation_key: str, role: str, full_name: str, p
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Compte créé : {user.email} ({user.role.label}, {user.organisation.short_name}).")
+
+
+def _paris(value) -> str:
+    """A time as « 26/11/2026 07:48 », Paris time; « — » when there is none."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M") if value else "—"
+
+
+@users_group.command("token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, e.g. 'script export'.")
+@click.option("--expires-days", type=click.IntRange(min=1), help="Days before it expires.")
+@with_appcontext
+def users_token(email: str, name: str, expires_days: int | None) -> None:
+    """Create a personal API token for a user and print it (once)."""
+    from datetime import timedelta
+
+    from hosting_app.auth.services import AccountError
+    from hosting_app.auth.tokens import create_token
+
+    expires_in = timedelta(days=expires_days) if expires_days else None
+    try:
+        api_token, token = create_token(db.session, email=email, name=name, expires_in=expires_in)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    expiry = f"expire le {_paris(api_token.expires_at)}" if expires_in else "sans expiration"
+    click.echo(f"Jeton {api_token.prefix} créé pour {api_token.user.email} ({expiry}) :")
+    click.echo(token)
+    click.echo("Copiez-le maintenant : il ne sera plus affiché.")
+
+
+@users_group.command("tokens")
+@click.argument("email")
+@with_appcontext
+def users_tokens(email: str) -> None:
+    """List a user's API tokens (prefix, name, dates, state)."""
+    from datetime import UTC, datetime
+
+    from hosting_app.auth.services import AccountError
+    from hosting_app.auth.tokens import user_tokens
+
+    try:
+        api_tokens = user_tokens(db.session, email=email)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    if not api_tokens:
+        click.echo(f"Aucun jeton pour {email.strip().lower()}.")
+        return
+    now = datetime.now(UTC)
+    click.echo(_token_row("préfixe", "nom", "créé le", "utilisé le", "expire le", "révoqué le"))
+    for api_token in api_tokens:
+        revoked = _paris(api_token.revoked_at)
+        if api_token.revoked_at is None and not api_token.is_valid(now):
+            revoked = "— (expiré)"
+        click.echo(
+            _token_row(
+                api_token.prefix,
+                api_token.name or "—",
+                _paris(api_token.created_at),
+                _paris(api_token.last_used_at),
+                _paris(api_token.expires_at),
+                revoked,
+            )
+        )
+
+
+def _token_row(prefix: str, name: str, *times: str) -> str:
+    return f"{prefix:<13} {name[:24]:<25} " + " ".join(f"{time:<17}" for time in times).rstrip()
+
+
+@users_group.command("revoke-token")
+@click.argument("prefix")
+@with_appcontext
+def users_revoke_token(prefix: str) -> None:
+    """Revoke an API token given its prefix (hap_…); it stops working at once."""
+    from hosting_app.auth.services import AccountError
+    from hosting_app.auth.tokens import revoke_token
+
+    try:
+        api_token = revoke_token(db.session, prefix=prefix)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Jeton {api_token.prefix} de {api_token.user.email} révoqué.")
+
+
+@click.group("firms")
+def firms_group() -> None:
+    """The shared CRM's firms."""
+
+
+@firms_group.command("match")
+@click.option("--name", default="")
+@click.option("--siret", default=None)
+@click.option("--siren", default=None)
+@click.option("--postcode", default=None)
+@click.option("--email", default=None)
+@click.option("--phone", default=None)
+@with_appcontext
+def firms_match(name, siret, siren, postcode, email, phone) -> None:
+    """Print, as JSON, the firms that may be this one (the same answer as POST /api/firms/match)."""
+    from hosting_app.leads import identifiers, services
+
+    try:
+        probe = services.probe_from(
+            name=name, siret=siret, siren=siren, postcode=postcode, email=email, phone=phone
+        )
+    except identifiers.InvalidIdentifier as error:
+        raise click.ClickException(str(error)) from error
+    candidates = services.match(db.session, probe)
+    for candidate in candidates:
+        candidate["followed_by_text"] = services.followed_by_text(candidate)
+    click.echo(json.dumps({"candidates": candidates}, ensure_ascii=False, indent=2, default=str))

@@ -1,8 +1,21 @@
 """Every mapped model, imported so that the metadata is complete (Alembic, seed)."""
 
+from hosting_app.audit.models import AuditAction, AuditEntry
 from hosting_app.auth.models import Organisation, OrganisationKind, Role, User
+from hosting_app.auth.tokens import ApiToken
 from hosting_app.db import Base
 from hosting_app.inquiries.models import Inquiry, InquiryStatus
+from hosting_app.leads.models import (
+    Channel,
+    ContactPerson,
+    Firm,
+    FirmMerge,
+    Interaction,
+    Lead,
+    LeadSource,
+    LeadStage,
+    WorkforceBand,
+)
 from hosting_app.sites.models import (
     AccessKind,
     Availability,
@@ -18,7 +31,19 @@ from hosting_app.sites.models import (
 from hosting_app.territory.models import Commune
 
 __all__ = [
+    "AuditAction",
+    "AuditEntry",
+    "Channel",
+    "ContactPerson",
+    "Firm",
+    "FirmMerge",
+    "Interaction",
+    "Lead",
+    "LeadSource",
+    "LeadStage",
+    "WorkforceBand",
     "AccessKind",
+    "ApiToken",
     "Availability",
     "Base",
     "Commune",

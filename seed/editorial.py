@@ -47,7 +47,16 @@ SECTORS: dict[str, list[Sector]] = {
 
 # The OIN / ville nouvelle de Sénart (EPA Sénart's perimeter): intercommunalities.json notes.
 EPA_SENART_COMMUNES: tuple[str, ...] = (
-    "77067", "77122", "77251", "77296", "77326", "77384", "77445", "77495", "91573", "91617",
+    "77067",
+    "77122",
+    "77251",
+    "77296",
+    "77326",
+    "77384",
+    "77445",
+    "77495",
+    "91573",
+    "91617",
 )
 
 # Names of the 2011 intercommunalities in communes.json → organisation key.

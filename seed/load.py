@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from hosting_app.auth.models import Organisation, OrganisationKind
 from hosting_app.sites.models import PositionConfidence, Site, SiteKind
 from hosting_app.territory.models import Commune
-from seed import demo, editorial
+from seed import demo, demo_crm, editorial
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -59,6 +60,9 @@ def run(session: Session, *, demo_data: bool = True) -> dict[str, int]:
     }
     if demo_data:
         summary["locaux de démonstration"] = demo.load(session, sites)
+        summary["entreprises de démonstration"] = demo_crm.load(
+            session, organisations, date.today()
+        )
     session.flush()
     return summary
 

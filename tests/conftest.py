@@ -21,7 +21,7 @@ from tests.helpers import PASSWORD
 pytest_plugins = ["tests.lab"]
 
 REPO = Path(__file__).resolve().parent.parent
-TEST_DATABASE = "hosting_app_test"
+TEST_DATABASE = os.environ.get("TEST_DATABASE_NAME", "hosting_app_test")
 
 
 def server_url(database: str) -> str:
@@ -39,12 +39,6 @@ def _test_cluster():
     from hosting_app.embedded_pg import EmbeddedPostgres
 
     return EmbeddedPostgres(REPO / "instance" / "test-postgres")
-
-
-def pytest_sessionfinish(session, exitstatus):
-    """Stop the embedded test cluster: no server is left running after the tests."""
-    if not os.environ.get("TEST_DATABASE_URL"):
-        _test_cluster().stop()
 
 
 def recreate_database(name: str) -> str:
@@ -96,10 +90,14 @@ def _isolated(app):
 
 
 @pytest.fixture
-def session(app):
-    """The app's session inside an app context (use for arranging data; flush, not commit)."""
+def session(app, _isolated):
+    """A session on the test's transaction, outside any app context: requests sent by the
+    test client then get their own context (and their own logged-in user)."""
     with app.app_context():
-        yield db.session
+        maker = db.sessionmaker
+    session = maker()
+    yield session
+    session.close()
 
 
 @pytest.fixture

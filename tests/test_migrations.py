@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hosting_app import migrate
-from tests.conftest import recreate_database
+from tests.conftest import TEST_DATABASE, recreate_database
 
 TABLES = {
     "organisation", "app_user", "commune", "site", "site_commune", "site_access", "premises",
-    "inquiry",
+    "inquiry", "firm", "contact_person", "lead", "interaction", "audit_entry", "firm_merge",
+    "api_token",
 }
 
 
@@ -18,7 +19,7 @@ def _tables(engine: sa.Engine) -> set[str]:
 
 
 def test_migrations_go_up_and_down_with_no_drift():
-    engine = sa.create_engine(recreate_database("hosting_app_test_migrations"))
+    engine = sa.create_engine(recreate_database(f"{TEST_DATABASE}_migrations"))
     try:
         migrate.upgrade(engine)
         assert _tables(engine) == TABLES

@@ -1,0 +1,128 @@
+"""Queries of the CRM; each returns a Select."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from hosting_app.auth.models import Organisation
+from hosting_app.leads.dedup import Probe
+from hosting_app.leads.models import Firm, Interaction, Lead
+
+NAME_THRESHOLD = 0.3  # pg_trgm similarity under which names are not candidates
+CANDIDATES = 30
+
+
+def candidates(probe: Probe, normalised_name: str) -> sa.Select:
+    """Firms that may be the probe's: same SIRET or SIREN, trigram-similar name, same email
+    domain or phone. Each branch is served by its own index (GIN trigram, btree)."""
+    similarity = sa.func.similarity(Firm.name_normalised, normalised_name)
+    branches = []
+    if normalised_name:
+        branches.append(sa.select(Firm.id).where(Firm.name_normalised.op("%")(normalised_name)))
+    siren = probe.siren or (probe.siret[:9] if probe.siret else None)
+    if probe.siret:
+        branches.append(sa.select(Firm.id).where(Firm.siret == probe.siret))
+    if siren:
+        branches.append(sa.select(Firm.id).where(Firm.siren == siren))
+    if probe.email_domain:
+        branches.append(sa.select(Firm.id).where(Firm.email_domain == probe.email_domain))
+    if probe.phone:
+        branches.append(sa.select(Firm.id).where(Firm.phone == probe.phone))
+    if not branches:
+        branches.append(sa.select(Firm.id).where(sa.false()))
+    ids = sa.union(*branches).subquery()
+    return (
+        sa.select(
+            Firm.id,
+            similarity.label("similarity"),
+            Firm.siret,
+            Firm.siren,
+            Firm.email_domain,
+            Firm.phone,
+            Firm.postcode,
+        )
+        .join(ids, ids.c.id == Firm.id)
+        .where(Firm.merged_into_id.is_(None))
+        .order_by(similarity.desc(), Firm.id)
+        .limit(CANDIDATES)
+    )
+
+
+def followers(firm_ids: list[int]) -> sa.Select:
+    """Per firm and organisation: since when it follows the firm, its last contact, and
+    whether all it follows there is confidential (leads and interactions together)."""
+    lead_rows = sa.select(
+        Lead.firm_id.label("firm_id"),
+        Lead.owner_organisation_id.label("organisation_id"),
+        sa.cast(Lead.created_at, sa.Date).label("since"),
+        sa.null().label("contact"),
+        Lead.confidential.label("confidential"),
+    ).where(Lead.firm_id.in_(firm_ids))
+    interaction_rows = (
+        sa.select(
+            Interaction.firm_id,
+            Interaction.organisation_id,
+            Interaction.occurred_on,
+            Interaction.occurred_on,
+            sa.func.coalesce(Lead.confidential, sa.false()),
+        )
+        .outerjoin(Lead, Lead.id == Interaction.lead_id)
+        .where(Interaction.firm_id.in_(firm_ids))
+    )
+    rows = sa.union_all(lead_rows, interaction_rows).subquery()
+    return (
+        sa.select(
+            rows.c.firm_id,
+            Organisation,
+            sa.func.min(rows.c.since).label("since"),
+            sa.func.max(rows.c.contact).label("last_contact"),
+            sa.func.bool_and(rows.c.confidential).label("only_confidential"),
+        )
+        .join(Organisation, Organisation.id == rows.c.organisation_id)
+        .group_by(rows.c.firm_id, Organisation.id)
+        .order_by(rows.c.firm_id, sa.func.max(rows.c.contact).desc().nulls_last())
+    )
+
+
+def firm_page(firm_id: int) -> sa.Select:
+    """A firm with its contacts and leads."""
+    return (
+        sa.select(Firm)
+        .where(Firm.id == firm_id)
+        .options(
+            selectinload(Firm.contacts),
+            selectinload(Firm.leads).selectinload(Lead.owner_organisation),
+            selectinload(Firm.leads).selectinload(Lead.assigned_user),
+        )
+    )
+
+
+def timeline(firm_id: int) -> sa.Select:
+    """Every organisation's interactions with a firm, newest first."""
+    return (
+        sa.select(Interaction)
+        .where(Interaction.firm_id == firm_id)
+        .options(
+            selectinload(Interaction.organisation),
+            selectinload(Interaction.author),
+            selectinload(Interaction.lead),
+        )
+        .order_by(Interaction.occurred_on.desc(), Interaction.id.desc())
+    )
+
+
+def firms_list(search: str | None) -> sa.Select:
+    """Firms (not merged away), by name; filtered by a name fragment or identifier."""
+    query = sa.select(Firm).where(Firm.merged_into_id.is_(None))
+    if search:
+        digits = search.replace(" ", "")
+        if digits.isdigit():
+            query = query.where(sa.or_(Firm.siren == digits[:9], Firm.siret == digits))
+        else:
+            from hosting_app.leads.dedup import normalise_name
+
+            query = query.where(Firm.name_normalised.op("%>")(normalise_name(search))).order_by(
+                sa.func.word_similarity(normalise_name(search), Firm.name_normalised).desc()
+            )
+    return query.order_by(Firm.name)

@@ -1,0 +1,181 @@
+"""Duplicate detection on real PostGIS (pg_trgm): API, command, labelled set, confidentiality."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from hosting_app.leads import services
+from hosting_app.leads.models import Firm, LeadSource
+from tests.helpers import login
+
+# (name typed by a developer, the existing firm it should be found as)
+VARIANTS = [
+    ("Sté Aéro Méca de Sénart", "AERO MECA SENART SAS"),
+    ("aero-meca senart", "AERO MECA SENART SAS"),
+    ("Dupont et Fils", "DUPONT & FILS SARL"),
+    ("S.A.R.L. Dupont & Fils", "DUPONT & FILS SARL"),
+    ("Boulangerie Lefevre", "Boulangerie Lefèvre EURL"),
+    ("BOULANGERIE LEFEVRE SAS", "Boulangerie Lefèvre EURL"),
+    ("Transports Moreau", "Ets Transports Moreau"),
+    ("Établissements Moreau Transports", "Ets Transports Moreau"),
+    ("Menuiserie Garnier", "MENUISERIE GARNIER & CIE"),
+    ("Garnier Menuiserie", "MENUISERIE GARNIER & CIE"),
+    ("Logisud Transport", "Logisud Transports"),
+    ("Logi Sud Transports", "Logisud Transports"),
+    ("Plomberie Chauffage Roussel", "Roussel Plomberie Chauffage SAS"),
+    ("Informatique Conseil Melun", "Melun Informatique & Conseil"),
+    ("Garage du Centre Savigny", "GARAGE DU CENTRE DE SAVIGNY"),
+    ("Villaroche Composite", "Villaroche Composites SA"),
+    ("L'Atelier du Bois", "Atelier du Bois (L')"),
+    ("Eco Renov Services", "Éco-Rénov Services SARL"),
+]
+UNRELATED = [
+    "Pharmacie des Trois Moulins", "Cabinet Vétérinaire Lambert", "Imprimerie Nouvelle Brie",
+    "Auto-École Horizon", "Fleurs et Jardins Bernard", "Conseil Juridique Faure",
+]  # fmt: skip
+EXISTING = sorted({canonical for _, canonical in VARIANTS})
+
+
+def test_labelled_variants_precision_and_recall(session, senart_dev, capsys):
+    firms = {
+        name: services.create_firm(session, user=senart_dev, data={"name": name})
+        for name in EXISTING
+    }
+    labelled = {firm.id for firm in firms.values()}
+
+    def found(typed: str) -> list[int]:
+        # Only the labelled firms count (the demo seed has firms of its own).
+        matches = services.match(session, services.probe_from(name=typed), limit=10)
+        return [c["firm_id"] for c in matches if c["firm_id"] in labelled]
+
+    true_pos = false_pos = false_neg = 0
+    mistakes = []
+    for typed, canonical in VARIANTS:
+        ids = found(typed)
+        if firms[canonical].id in ids:
+            true_pos += 1
+        else:
+            false_neg += 1
+            mistakes.append(f"missed {typed!r}")
+        wrong = [i for i in ids if i != firms[canonical].id]
+        false_pos += len(wrong)
+        mistakes += [f"{typed!r} also matched firm {i}" for i in wrong]
+    for typed in UNRELATED:
+        wrong = found(typed)
+        false_pos += len(wrong)
+        mistakes += [f"{typed!r} matched firm {i}" for i in wrong]
+    precision = true_pos / (true_pos + false_pos)
+    recall = true_pos / (true_pos + false_neg)
+    with capsys.disabled():
+        print(f"\nduplicate detection on {len(VARIANTS)} variants and {len(UNRELATED)} unrelated "
+              f"names: precision {precision:.2f}, recall {recall:.2f}; {mistakes}")
+    assert recall >= 0.9
+    assert precision >= 0.9
+
+
+def test_done_when_camvs_developer_is_told_senart_met_the_firm(client, aero, camvs_dev):
+    login(client, camvs_dev.email)
+    token = client.get("/entreprises/nouvelle").get_data(as_text=True)
+    from tests.helpers import csrf_token
+
+    response = client.post(
+        "/entreprises/nouvelle",
+        data={"name": "Sté Aéro Méca de Sénart", "postcode": "77127",
+              "csrf_token": csrf_token(token)},
+    )  # fmt: skip
+    assert response.status_code == 409  # not saved: candidates shown first
+    page = response.get_data(as_text=True)
+    last_month = date.today() - timedelta(days=30)
+    from hosting_app.templating import date_fr
+
+    assert "AERO MECA SENART SAS" in page
+    assert f"Déjà suivie par SAN Sénart 77 depuis le {date_fr(last_month)}" in page
+    assert f"dernier contact le {date_fr(last_month)}" in page
+    assert f'href="/entreprises/{aero.id}"' in page
+
+
+def test_api_and_command_return_the_same_ranked_json(app, client, runner, aero, camvs_dev):
+    login(client, camvs_dev.email)
+    token = client.get("/entreprises/nouvelle").get_data(as_text=True)
+    from tests.helpers import csrf_token
+
+    body = {"name": "aero meca senart", "postcode": "77127", "siret": None, "email": None,
+            "phone": None}  # fmt: skip
+    api = client.post(
+        "/api/firms/match", json=body, headers={"X-CSRFToken": csrf_token(token)}
+    ).get_json()
+    cli = runner.invoke(args=["firms", "match", "--name", "aero meca senart", "--postcode", "77127"])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.output) == json.loads(json.dumps(api))
+    ours = next(c for c in api["candidates"] if c["firm_id"] == aero.id)
+    assert ours["likely"] is True
+    assert "même nom" in ours["reasons"] and "même code postal (77127)" in ours["reasons"]
+    assert ours["followed_by"][0]["organisation_key"] == "san_senart_77"
+
+
+def test_match_by_siret_alone(client, aero, camvs_dev, runner):
+    cli = runner.invoke(args=["firms", "match", "--siret", "732 829 320 00074"])
+    candidates = json.loads(cli.output)["candidates"]
+    assert candidates[0]["firm_id"] == aero.id
+    assert candidates[0]["reasons"] == ["SIRET identique"]
+
+
+def test_api_refuses_bad_input_with_json_errors(client, camvs_dev):
+    login(client, camvs_dev.email)
+    from tests.helpers import csrf_token
+
+    token = csrf_token(client.get("/entreprises/nouvelle").get_data(as_text=True))
+    bad = client.post("/api/firms/match", json={"siret": "123"}, headers={"X-CSRFToken": token})
+    assert bad.status_code == 400
+    assert "SIRET invalide" in bad.get_json()["error"]
+    empty = client.post("/api/firms/match", json={}, headers={"X-CSRFToken": token})
+    assert empty.status_code == 400
+    not_json = client.post("/api/firms/match", data="x", headers={"X-CSRFToken": token})
+    assert not_json.status_code == 400
+
+
+def test_api_requires_a_developer(client, make_user):
+    anonymous = client.post("/api/firms/match", json={"name": "x"})
+    assert anonymous.status_code in (400, 401)  # no CSRF token or no session: refused
+    login(client, make_user("marketing", "epa_senart"))
+    from tests.helpers import csrf_token
+
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    forbidden = client.post("/api/firms/match", json={"name": "x"}, headers={"X-CSRFToken": token})
+    assert forbidden.status_code == 403
+    assert "error" in forbidden.get_json()
+
+
+def test_confidential_lead_hides_details_but_still_warns(session, client, aero, senart_dev,
+                                                         camvs_dev):
+    lead = services.create_lead(
+        session, user=senart_dev, firm=aero, title="Extension secrète",
+        source=LeadSource.PROSPECTION, confidential=True, codename="Projet Faucon",
+    )  # fmt: skip
+    other = services.create_firm(session, user=senart_dev, data={"name": "Discrète Industrie"})
+    services.create_lead(
+        session, user=senart_dev, firm=other, title="Relocalisation", source=LeadSource.OTHER,
+        confidential=True, codename="Hibou",
+    )  # fmt: skip
+    session.commit()
+    texts = services.followed_by_text(
+        services.match(session, services.probe_from(name="Discrete Industrie"))[0]
+    )
+    assert texts and texts[0].startswith("projet confidentiel suivi par SAN Sénart 77")
+    login(client, camvs_dev.email)
+    firm_page = client.get(f"/entreprises/{aero.id}").get_data(as_text=True)
+    assert "Projet confidentiel suivi par SAN Sénart 77" in firm_page
+    assert "Extension secrète" not in firm_page and "Faucon" not in firm_page
+    lead_page = client.get(f"/projets/{lead.id}").get_data(as_text=True)
+    assert "Projet confidentiel" in lead_page and "Faucon" not in lead_page
+    assert client.get(f"/projets/{lead.id}/historique").status_code == 403
+
+
+def test_merged_firms_are_not_candidates(session, aero, senart_dev):
+    twin = services.create_firm(session, user=senart_dev, data={"name": "Aero Meca Senart"})
+    session.execute(sa.update(Firm).where(Firm.id == twin.id).values(merged_into_id=aero.id))
+    found = [c["firm_id"] for c in services.match(session, services.probe_from(name="aero meca"))]
+    assert twin.id not in found
