@@ -107,7 +107,9 @@ def test_api_and_command_return_the_same_ranked_json(app, client, runner, aero, 
     api = client.post(
         "/api/firms/match", json=body, headers={"X-CSRFToken": csrf_token(token)}
     ).get_json()
-    cli = runner.invoke(args=["firms", "match", "--name", "aero meca senart", "--postcode", "77127"])
+    cli = runner.invoke(
+        args=["firms", "match", "--name", "aero meca senart", "--postcode", "77127"]
+    )
     assert cli.exit_code == 0, cli.output
     assert json.loads(cli.output) == json.loads(json.dumps(api))
     ours = next(c for c in api["candidates"] if c["firm_id"] == aero.id)
