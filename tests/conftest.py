@@ -18,7 +18,7 @@ from hosting_app import create_app, migrate
 from hosting_app.extensions import db
 from tests.helpers import PASSWORD
 
-pytest_plugins = ["tests.lab"]
+pytest_plugins = ["tests.lab", "tests.crm"]
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATABASE = os.environ.get("TEST_DATABASE_NAME", "hosting_app_test")

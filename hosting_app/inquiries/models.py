@@ -76,6 +76,8 @@ class Inquiry(TimestampMixin, Base):
     site: Mapped[Site | None] = relationship()
     premises: Mapped[Premises | None] = relationship()
     handled_by: Mapped[User | None] = relationship()
+    # The lead made from this inquiry, if any (Lead.inquiry_id is unique).
+    lead = relationship("Lead", uselist=False, viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Inquiry {self.id} {self.firm_name!r} {self.status}>"

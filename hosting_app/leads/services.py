@@ -312,3 +312,39 @@ def _follower(row) -> Follower:
         last_contact=row.last_contact,
         confidential=bool(row.only_confidential),
     )
+
+
+def lead_from_inquiry(session: Session, *, user: User, inquiry, firm: Firm | None) -> Lead:
+    """Turn a website inquiry into a lead of the user's organisation, on ``firm`` or on a new
+    firm made from the inquiry; its contact person and message go along; marked handled."""
+    from hosting_app.inquiries.services import mark_handled
+    from hosting_app.leads.models import Channel, LeadSource
+
+    if firm is None:
+        firm = create_firm(
+            session, user=user,
+            data={"name": inquiry.firm_name, "siret": inquiry.siret,
+                  "email_domain": identifiers.email_domain(inquiry.email)},
+        )  # fmt: skip
+    add_contact(
+        session, user=user, firm=firm, name=inquiry.contact_name, email=inquiry.email,
+        phone=inquiry.phone,
+    )  # fmt: skip
+    what = inquiry.premises_kind.label.lower() if inquiry.premises_kind else "local"
+    where = f" — {inquiry.site.name}" if inquiry.site else ""
+    lead = create_lead(
+        session, user=user, firm=firm, title=f"Demande en ligne : {what}{where}",
+        source=LeadSource.WEBSITE_INQUIRY, premises_kind=inquiry.premises_kind,
+        surface_min_m2=inquiry.surface_min_m2, surface_max_m2=inquiry.surface_max_m2,
+        target_date=inquiry.wanted_from, inquiry_id=inquiry.id, notes=inquiry.message,
+        preferred_communes=[c.insee for c in inquiry.site.communes] if inquiry.site else [],
+    )  # fmt: skip
+    log_interaction(
+        session, user=user, firm=firm, occurred_on=inquiry.created_at.date(),
+        channel=Channel.EMAIL,
+        summary=f"Demande reçue par le formulaire du site : {inquiry.message}",
+        lead_id=lead.id,
+    )  # fmt: skip
+    mark_handled(session, inquiry=inquiry, user=user)
+    session.flush()
+    return lead

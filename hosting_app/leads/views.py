@@ -291,3 +291,36 @@ def entity_history(kind: str, entity_id: int):
     return render_template(
         "leads/history.html", subject=subject, entries=entries, kind=kind, entity_id=entity_id
     )
+
+
+@blueprint.route("/espace/demandes/<int:inquiry_id>/projet", methods=["GET", "POST"])
+@crm_access
+def inquiry_to_lead(inquiry_id: int):
+    """Make a lead of a website inquiry, after checking whether its firm is already known."""
+    from hosting_app.inquiries.models import Inquiry
+
+    inquiry = db.get_or_abort(Inquiry, inquiry_id)
+    if inquiry.lead is not None:
+        return redirect(url_for("crm.lead", lead_id=inquiry.lead.id))
+    if request.method == "POST":
+        choice = request.form.get("firm_id", "")
+        firm = None
+        if choice != "new":
+            firm = db.session.get(Firm, int(choice)) if choice.isdigit() else None
+            if firm is None or firm.merged_into_id is not None:
+                abort(400)
+        lead = services.lead_from_inquiry(db.session, user=current_user, inquiry=inquiry, firm=firm)
+        db.session.commit()
+        flash("Projet créé à partir de la demande.", "success")
+        return redirect(url_for("crm.lead", lead_id=lead.id))
+    try:
+        probe = services.probe_from(
+            name=inquiry.firm_name, siret=inquiry.siret, email=inquiry.email, phone=inquiry.phone
+        )
+    except identifiers.InvalidIdentifier:
+        probe = services.probe_from(name=inquiry.firm_name)
+    candidates = services.match(db.session, probe)
+    for candidate in candidates:
+        candidate["followed_by_text"] = services.followed_by_text(candidate)
+    return render_template("leads/inquiry_to_lead.html", inquiry=inquiry, candidates=candidates)
+
