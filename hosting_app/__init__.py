@@ -115,7 +115,9 @@ def register_blueprints(app: Flask) -> None:
     from hosting_app.auth.api import blueprint as auth_api_blueprint
     from hosting_app.auth.views import blueprint as auth_blueprint
     from hosting_app.inquiries.views import register as register_inquiries
+    from hosting_app.journeys.views import blueprint as journeys_blueprint
     from hosting_app.leads.api import blueprint as crm_api_blueprint
+    from hosting_app.leads.merge_views import blueprint as merge_blueprint
     from hosting_app.leads.views import blueprint as crm_blueprint
     from hosting_app.sites.views import blueprint as sites_blueprint
     from hosting_app.vendor import blueprint as vendor_blueprint
@@ -129,6 +131,8 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
     app.register_blueprint(crm_blueprint)
     app.register_blueprint(crm_api_blueprint)
+    app.register_blueprint(journeys_blueprint)
+    app.register_blueprint(merge_blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

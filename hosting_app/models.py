@@ -5,6 +5,7 @@ from hosting_app.auth.models import Organisation, OrganisationKind, Role, User
 from hosting_app.auth.tokens import ApiToken
 from hosting_app.db import Base
 from hosting_app.inquiries.models import Inquiry, InquiryStatus
+from hosting_app.journeys.models import ExitReason, LeadStageChange, Occupancy
 from hosting_app.leads.models import (
     Channel,
     ContactPerson,
@@ -31,6 +32,9 @@ from hosting_app.sites.models import (
 from hosting_app.territory.models import Commune
 
 __all__ = [
+    "ExitReason",
+    "LeadStageChange",
+    "Occupancy",
     "AuditAction",
     "AuditEntry",
     "Channel",

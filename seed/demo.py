@@ -179,6 +179,9 @@ def load(session: Session, sites: dict[str, Site]) -> int:
         for p in session.scalars(sa.select(Premises).where(Premises.is_demo.is_(True)))
     }
     kept: set[tuple[int, str]] = set()
+    from hosting_app.journeys.models import Occupancy
+
+    occupied = set(session.scalars(sa.select(Occupancy.premises_id)))
     for site in sites.values():
         if site.status is not SiteStatus.EXISTING or site.point is None:
             continue
@@ -191,7 +194,15 @@ def load(session: Session, sites: dict[str, Site]) -> int:
             if premises is None:
                 premises = existing[key] = Premises(site_id=site.id, label=unit["label"])
                 session.add(premises)
-            assign(premises, **{k: v for k, v in unit.items() if k != "label"})
+            governed = premises.id in occupied  # availability follows its occupancies
+            assign(
+                premises,
+                **{
+                    k: v
+                    for k, v in unit.items()
+                    if k != "label" and not (governed and k in ("availability", "available_from"))
+                },
+            )
     for key, premises in existing.items():
         if key not in kept:
             session.delete(premises)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from hosting_app.auth.models import Organisation, OrganisationKind
 from hosting_app.sites.models import PositionConfidence, Site, SiteKind
 from hosting_app.territory.models import Commune
-from seed import demo, demo_crm, editorial
+from seed import demo, demo_crm, demo_journeys, editorial
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -63,6 +63,7 @@ def run(session: Session, *, demo_data: bool = True) -> dict[str, int]:
         summary["entreprises de démonstration"] = demo_crm.load(
             session, organisations, date.today()
         )
+        summary["occupations de démonstration"] = demo_journeys.load(session, date.today())
     session.flush()
     return summary
 

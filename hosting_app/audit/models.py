@@ -25,6 +25,7 @@ class AuditAction(LabelledEnum):
     EXPORT = "export", "Export"
     VIEW_PERSONAL_DATA = "view_personal_data", "Consultation de données personnelles"
     IMPORT = "import", "Import"
+    DUPLICATE_WARNED = "duplicate_warned", "Avertissement de doublon"
 
 
 class AuditEntry(Base):

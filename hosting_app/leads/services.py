@@ -156,8 +156,11 @@ def firm_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def create_firm(session: Session, *, user: User, data: dict[str, Any]) -> Firm:
-    """A new firm in the shared CRM (the caller has shown the duplicate candidates)."""
+def create_firm(
+    session: Session, *, user: User, data: dict[str, Any], after_warning: bool = False
+) -> Firm:
+    """A new firm in the shared CRM (the caller has shown the duplicate candidates;
+    ``after_warning`` when the user confirmed past them)."""
     values = firm_values(data)
     firm = Firm(
         **{k: values.get(k) for k in FIRM_FIELDS},
@@ -169,6 +172,7 @@ def create_firm(session: Session, *, user: User, data: dict[str, Any]) -> Firm:
     record(
         session, user=user, action=AuditAction.CREATE, entity_type="firm", entity_id=firm.id,
         changes={k: (None, getattr(firm, k)) for k in FIRM_FIELDS if getattr(firm, k) is not None},
+        details={"after_warning": True} if after_warning else None,
     )  # fmt: skip
     return firm
 

@@ -72,11 +72,20 @@ def new_firm():
             for candidate in candidates:
                 candidate["followed_by_text"] = services.followed_by_text(candidate)
             form.confirm_new.data = "1"
+            record(
+                db.session, user=current_user, action=AuditAction.DUPLICATE_WARNED,
+                entity_type="firm", entity_id=None,
+                details={"name": form.name.data, "candidates": [c["firm_id"] for c in candidates]},
+            )  # fmt: skip
+            db.session.commit()
             return render_template("leads/firm_form.html", form=form, candidates=candidates), 409
         if any(c["siret"] and c["siret"] == probe.siret for c in candidates):
             flash("Une entreprise avec ce SIRET existe déjà : ouvrez sa fiche.", "error")
             return render_template("leads/firm_form.html", form=form, candidates=candidates), 409
-        firm = services.create_firm(db.session, user=current_user, data=form.values())
+        firm = services.create_firm(
+            db.session, user=current_user, data=form.values(),
+            after_warning=form.confirm_new.data == "1",
+        )  # fmt: skip
         db.session.commit()
         flash(f"Entreprise « {firm.name} » créée.", "success")
         return redirect(url_for("crm.firm", firm_id=firm.id))
@@ -223,8 +232,13 @@ def new_lead(firm_id: int):
 @crm_access
 def lead(lead_id: int):
     """A lead; another organisation's confidential lead shows only who follows it."""
+    from hosting_app.journeys.pipeline import allowed_targets
+
     lead = get_lead(lead_id)
-    return render_template("leads/lead.html", lead=lead, visible=can_see(lead))
+    return render_template(
+        "leads/lead.html", lead=lead, visible=can_see(lead),
+        allowed_stages=allowed_targets(lead.stage),
+    )  # fmt: skip
 
 
 @blueprint.post("/projets/<int:lead_id>/prendre")

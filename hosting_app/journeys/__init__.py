@@ -1,0 +1,1 @@
+"""Each firm's journey through the premises offer: occupancies, pipeline, matching, dashboard."""
