@@ -29,6 +29,15 @@ def get_firm(firm_id: int) -> Firm:
     return firm
 
 
+def live_firm(firm_id: int) -> Firm:
+    """The firm to write to; a firm merged away sends the user to the survivor instead."""
+    firm = get_firm(firm_id)
+    if firm.merged_into_id is not None:
+        flash("Cette fiche a été fusionnée : refaites la saisie sur la fiche conservée.", "error")
+        abort(redirect(url_for("crm.firm", firm_id=firm.merged_into_id)))
+    return firm
+
+
 def get_lead(lead_id: int) -> Lead:
     """The lead, or 404."""
     lead = db.session.get(Lead, lead_id)
@@ -97,8 +106,8 @@ def new_firm():
 def firm(firm_id: int):
     """A firm: identity, who follows it, contacts, leads, the shared timeline."""
     firm = get_firm(firm_id)
-    if firm.merged_into_id is not None:
-        return redirect(url_for("crm.firm", firm_id=firm.merged_into_id), 301)
+    if firm.merged_into_id is not None:  # 302, not 301: a merge can be undone
+        return redirect(url_for("crm.firm", firm_id=firm.merged_into_id))
     timeline = db.session.scalars(queries.timeline(firm.id)).all()
     followers = services.match_followers(db.session, firm.id)
     if firm.contacts:
@@ -127,7 +136,7 @@ def firm(firm_id: int):
 @crm_access
 def edit_firm(firm_id: int):
     """Edit a firm; a save on top of someone else's is refused with their values shown."""
-    firm = get_firm(firm_id)
+    firm = live_firm(firm_id)
     form = FirmForm(obj=firm)
     if request.method == "GET":
         form.version.data = firm.version
@@ -156,7 +165,7 @@ def edit_firm(firm_id: int):
 @crm_access
 def add_contact(firm_id: int):
     """Add a contact person to a firm."""
-    firm = get_firm(firm_id)
+    firm = live_firm(firm_id)
     form = ContactForm()
     if form.validate_on_submit():
         services.add_contact(
@@ -174,7 +183,7 @@ def add_contact(firm_id: int):
 @crm_access
 def log_interaction(firm_id: int):
     """Log an interaction on the firm's shared timeline."""
-    firm = get_firm(firm_id)
+    firm = live_firm(firm_id)
     form = InteractionForm()
     form.lead_id.choices = [SelectChoice("", "Aucun")] + [
         SelectChoice(str(lead.id), lead.title) for lead in firm.leads if can_see(lead)
@@ -216,7 +225,7 @@ def _lead_form(lead: Lead | None = None) -> LeadForm:
 @crm_access
 def new_lead(firm_id: int):
     """Open a lead for a firm, owned by the user's organisation."""
-    firm = get_firm(firm_id)
+    firm = live_firm(firm_id)
     form = _lead_form()
     if form.validate_on_submit():
         lead = services.create_lead(db.session, user=current_user, firm=firm, **form.values())

@@ -442,7 +442,7 @@ def test_merge_through_the_pages(client, session, developer, pair):
     assert "01 60 60 60 60" in page  # the absorbed firm's phone, kept
     assert "Annuler la fusion" in page
     redirect = client.get(f"/entreprises/{absorbed.id}")
-    assert redirect.status_code == 301
+    assert redirect.status_code == 302  # not permanent: a merge can be undone
     assert redirect.headers["Location"] == f"/entreprises/{survivor.id}"
 
     merge_id = session.scalar(sa.select(FirmMerge.id).where(FirmMerge.absorbed_id == absorbed.id))
@@ -615,3 +615,24 @@ def test_two_concurrent_merges_of_one_firm_exactly_one_wins(app):
             connection.execute(sa.delete(Firm).where(Firm.id.in_(firm_ids)))
             connection.execute(sa.delete(User).where(User.email == email))
         engine.dispose()
+
+
+def test_forms_opened_before_a_merge_do_not_write_to_the_absorbed_firm(
+    client, session, senart_dev
+):
+    from hosting_app.leads import merging, services
+    from hosting_app.leads.models import Interaction
+
+    survivor = services.create_firm(session, user=senart_dev, data={"name": "Garde SAS"})
+    absorbed = services.create_firm(session, user=senart_dev, data={"name": "Garde"})
+    session.commit()
+    login(client, senart_dev.email)
+    page = client.get(f"/entreprises/{absorbed.id}").get_data(as_text=True)
+    merging.merge_firms(session, user=senart_dev, survivor_id=survivor.id, absorbed_id=absorbed.id)
+    session.commit()
+    response = client.post(f"/entreprises/{absorbed.id}/demarches", data={
+        "occurred_on": "2026-01-05", "channel": "call", "summary": "Appel",
+        "csrf_token": csrf_token(page)})
+    assert response.headers["Location"] == f"/entreprises/{survivor.id}"
+    assert session.scalar(sa.select(sa.func.count()).where(
+        Interaction.firm_id == absorbed.id)) == 0
