@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from geoalchemy2 import Geography, Geometry
 
-from hosting_app.sites.models import Availability, Premises, PremisesKind, Site
+from hosting_app.journeys import services
+from hosting_app.leads import services as crm
+from hosting_app.sites.models import Availability, Premises, PremisesKind, Site, SiteKind
 
 CENTRE = (2.0, 47.0)  # lon, lat: no seeded site within 100 km
 
@@ -78,3 +80,27 @@ def lab(session) -> Lab:
         session.add(premises[label])
     session.commit()
     return Lab(site=site, premises=premises)
+
+
+@pytest.fixture
+def incubated(session, lab, senart_dev):
+    """Two firms in an incubator far from the territory: terms in 3 and in 9 months."""
+    incubator = Site(name="Pépinière d'essai", slug="pepiniere-d-essai", kind=SiteKind.INCUBATOR,
+                     status="existing", position_confidence="high", description="",
+                     point="SRID=4326;POINT(2.001 47.001)")  # fmt: skip
+    session.add(incubator)
+    session.flush()
+    firms = []
+    for number, months in ((1, 3), (2, 9)):
+        unit = Premises(site=incubator, label=f"Bureau {number}", kind=PremisesKind.OFFICE,
+                        surface_m2=220, availability="available", is_demo=True,
+                        geometry="SRID=4326;POINT(2.001 47.001)")  # fmt: skip
+        session.add(unit)
+        firm = crm.create_firm(session, user=senart_dev, data={"name": f"Jeune Pousse {number}"})
+        term = date.today() + timedelta(days=round(30.44 * months))
+        services.start_occupancy(session, user=senart_dev, firm=firm, premises=unit,
+                                 start_date=term - timedelta(days=1000), term_date=term,
+                                 today=date.today())  # fmt: skip
+        firms.append(firm)
+    session.commit()
+    return firms

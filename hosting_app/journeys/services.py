@@ -124,6 +124,12 @@ def end_occupancy(
             start_date=end_date, today=today,
         )  # fmt: skip
         occupancy.next_occupancy_id = following.id
+        # The firm is installed: its leads waiting on a proposal are won.
+        for lead in session.scalars(
+            sa.select(Lead).where(Lead.firm_id == occupancy.firm_id,
+                                  Lead.stage == LeadStage.PROPOSAL)
+        ):  # fmt: skip
+            move_lead(session, user=user, lead=lead, target=LeadStage.WON, reason=None)
     refresh_availability(session, [occupancy.premises_id], today)
     record(session, user=user, action=AuditAction.UPDATE, entity_type="occupancy",
            entity_id=occupancy.id, changes={"end_date": (None, end_date),
@@ -256,7 +262,12 @@ def incubator_alerts(session: Session, *, today: date, until: date) -> list[tupl
             surface_min=current, surface_max=max(current * 3, current + 100),
             target_date=occupancy.term_date, sector=occupancy.firm.sector,
         )  # fmt: skip
-        suggestions = suggest(session, need, today=today, limit=3, site_kinds=NEXT_STEP_KINDS)
+        # The next step of the parcours first: business hotels, then the other sites.
+        suggestions = suggest(session, need, today=today, limit=3,
+                              site_kinds=(SiteKind.BUSINESS_HOTEL,))  # fmt: skip
+        if len(suggestions) < 3:
+            others = suggest(session, need, today=today, limit=3, site_kinds=NEXT_STEP_KINDS[1:])
+            suggestions += others[: 3 - len(suggestions)]
         alerts.append((occupancy, suggestions))
     return alerts
 
@@ -283,3 +294,35 @@ def firm_timeline(session: Session, firm: Firm) -> list[tuple[date, str, object]
         items += [(change.at.date(), "stage", change) for change in changes]
     items += [(i.occurred_on, "interaction", i) for i in session.scalars(interactions(firm.id))]
     return sorted(items, key=lambda item: item[0], reverse=True)
+
+
+def propose_next_premises(
+    session: Session, *, user: User, occupancy: Occupancy, premises: list[Premises], today: date
+) -> Lead:
+    """From an incubator alert: the firm's open lead in the user's organisation (created when
+    there is none, sized on its current premises) gets a proposal of ``premises``."""
+    from hosting_app.leads.models import LeadSource
+
+    lead = session.scalar(
+        sa.select(Lead)
+        .where(
+            Lead.firm_id == occupancy.firm_id,
+            Lead.owner_organisation_id == user.organisation_id,
+            Lead.stage.in_(pipeline.OPEN_STAGES),
+        )
+        .order_by(Lead.id)
+    )
+    if lead is None:
+        current = occupancy.premises
+        lead = Lead(
+            firm_id=occupancy.firm_id, owner_organisation_id=user.organisation_id,
+            title="Sortie de pépinière", source=LeadSource.OTHER, stage=LeadStage.QUALIFIED,
+            premises_kind=current.kind, surface_min_m2=current.surface_m2,
+            surface_max_m2=current.surface_m2 * 3, target_date=occupancy.term_date,
+        )  # fmt: skip
+        session.add(lead)
+        session.flush()
+        record(session, user=user, action=AuditAction.CREATE, entity_type="lead",
+               entity_id=lead.id, details={"from_incubator_alert": occupancy.id})  # fmt: skip
+    send_proposal(session, user=user, lead=lead, premises=premises, today=today)
+    return lead

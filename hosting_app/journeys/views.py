@@ -114,9 +114,7 @@ def _date(value: str | None) -> date | None:
 def board():
     """The pipeline board: one column per stage; the organisation's, or the shared one."""
     shared = request.args.get("vue") == "partagee"
-    query = sa.select(Lead).options(
-        selectinload(Lead.firm), selectinload(Lead.owner_organisation)
-    )
+    query = sa.select(Lead).options(selectinload(Lead.firm), selectinload(Lead.owner_organisation))
     if not shared:
         query = query.where(Lead.owner_organisation_id == current_user.organisation_id)
     leads = db.session.scalars(query.order_by(Lead.updated_at.desc())).all()
@@ -189,6 +187,26 @@ def incubator_alerts():
     until = today() + timedelta(days=round(months * 30.44))
     alerts = services.incubator_alerts(db.session, today=today(), until=until)
     return render_template("journeys/alerts.html", alerts=alerts, months=months)
+
+
+@blueprint.post("/alertes/pepinieres/<int:occupancy_id>/proposition")
+@crm_access
+def propose_from_alert(occupancy_id: int):
+    """Send the suggested premises ticked on an alert as a proposal to the firm."""
+    occupancy = db.get_or_abort(Occupancy, occupancy_id)
+    ids = [int(i) for i in request.form.getlist("premises_id") if i.isdigit()]
+    chosen = db.session.scalars(sa.select(Premises).where(Premises.id.in_(ids))).all()
+    try:
+        lead = services.propose_next_premises(
+            db.session, user=current_user, occupancy=occupancy, premises=chosen, today=today()
+        )
+    except ValueError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".incubator_alerts"))
+    db.session.commit()
+    flash("Proposition envoyée et notée sur la chronologie partagée.", "success")
+    return redirect(url_for("crm.lead", lead_id=lead.id))
 
 
 @blueprint.get("/tableau-de-bord")

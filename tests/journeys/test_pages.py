@@ -6,41 +6,16 @@ import csv
 import io
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from hosting_app.journeys import dashboard, services
 from hosting_app.journeys.models import LeadStageChange
 from hosting_app.leads import services as crm
 from hosting_app.leads.models import Interaction, Lead, LeadSource, LeadStage
-from hosting_app.sites.models import Premises, PremisesKind, Site, SiteKind
+from hosting_app.sites.models import PremisesKind, SiteKind
 from tests.helpers import csrf_token, login
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def incubated(session, lab, senart_dev):
-    """Two firms in an incubator far from the territory: terms in 3 and in 9 months."""
-    incubator = Site(name="Pépinière d'essai", slug="pepiniere-d-essai", kind=SiteKind.INCUBATOR,
-                     status="existing", position_confidence="high", description="",
-                     point="SRID=4326;POINT(2.001 47.001)")  # fmt: skip
-    session.add(incubator)
-    session.flush()
-    firms = []
-    for number, months in ((1, 3), (2, 9)):
-        unit = Premises(site=incubator, label=f"Bureau {number}", kind=PremisesKind.OFFICE,
-                        surface_m2=220, availability="available", is_demo=True,
-                        geometry="SRID=4326;POINT(2.001 47.001)")  # fmt: skip
-        session.add(unit)
-        firm = crm.create_firm(session, user=senart_dev, data={"name": f"Jeune Pousse {number}"})
-        term = TODAY + timedelta(days=round(30.44 * months))
-        services.start_occupancy(session, user=senart_dev, firm=firm, premises=unit,
-                                 start_date=term - timedelta(days=1000), term_date=term,
-                                 today=TODAY)  # fmt: skip
-        firms.append(firm)
-    session.commit()
-    return firms
 
 
 def test_alerts_list_exactly_the_firms_inside_the_window(client, incubated, senart_dev):
