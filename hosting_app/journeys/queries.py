@@ -22,19 +22,23 @@ def offers(
     surface_max: float | None,
     site_kinds: tuple[SiteKind, ...] = (),
     exclude_site_id: int | None = None,
-    limit: int = 500,
+    limit: int = 300,
 ) -> sa.Select:
-    """Free premises worth scoring for a need: a generous pre-filter (kind, surface ±20 %)."""
+    """What matching needs of the free premises worth scoring for a need (columns only, no
+    objects): a generous pre-filter on kind and surface (±20 %)."""
     communes = (
         sa.select(sa.func.array_agg(site_commune.c.commune_insee))
         .where(site_commune.c.site_id == Site.id)
         .scalar_subquery()
     )
     query = (
-        sa.select(Premises, Site.target_sectors, communes.label("communes"))
+        sa.select(
+            Premises.id, Premises.kind, Premises.surface_m2, Premises.rent_eur_m2_year,
+            Premises.sale_price_eur_m2, Premises.available_from, Site.target_sectors,
+            communes.label("communes"),
+        )
         .join(Premises.site)
         .where(Premises.availability.in_(FREE))
-        .options(selectinload(Premises.site))
         .limit(limit)
     )  # fmt: skip
     if kind:
@@ -47,16 +51,27 @@ def offers(
         query = query.where(Site.kind.in_(site_kinds))
     if exclude_site_id is not None:
         query = query.where(Site.id != exclude_site_id)
-    return query.order_by(Premises.surface_m2, Premises.id)
+    target = surface_min or surface_max
+    closeness = sa.func.abs(Premises.surface_m2 - target) if target else Premises.surface_m2
+    return query.order_by(closeness, Premises.id)
 
 
-def active_leads() -> sa.Select:
-    """Leads still open, with their firm."""
+def leads_near(kind: str, surface: float) -> sa.Select:
+    """What matching needs of the open leads a premises may fit (columns only): same kind or
+    none stated, and a surface range that reaches the premises' surface (±20 %)."""
     return (
-        sa.select(Lead)
-        .where(Lead.stage.in_(OPEN_STAGES))
-        .options(selectinload(Lead.firm), selectinload(Lead.owner_organisation))
-    )
+        sa.select(
+            Lead.id, Lead.premises_kind, Lead.surface_min_m2, Lead.surface_max_m2,
+            Lead.budget_eur_year, Lead.target_date, Lead.preferred_communes, Firm.sector,
+        )
+        .join(Firm, Firm.id == Lead.firm_id)
+        .where(
+            Lead.stage.in_(OPEN_STAGES),
+            sa.or_(Lead.premises_kind.is_(None), Lead.premises_kind == kind),
+            sa.or_(Lead.surface_min_m2.is_(None), Lead.surface_min_m2 <= surface * 1.2),
+            sa.or_(Lead.surface_max_m2.is_(None), Lead.surface_max_m2 >= surface * 0.8),
+        )
+    )  # fmt: skip
 
 
 def firm_occupancies(firm_id: int) -> sa.Select:

@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hosting_app.audit.models import AuditAction
 from hosting_app.audit.service import record
@@ -188,16 +188,15 @@ def need_of(lead: Lead) -> matching.Need:
     )
 
 
-def _offer(premises: Premises, sectors, communes) -> matching.Offer:
+def _offer(row) -> matching.Offer:
+    premises_id, kind, surface, rent, sale, available_from, sectors, communes = row
     return matching.Offer(
-        premises_id=premises.id,
-        kind=premises.kind.value,
-        surface=float(premises.surface_m2),
-        rent_eur_m2_year=float(premises.rent_eur_m2_year) if premises.rent_eur_m2_year else None,
-        sale_price_eur_m2=(
-            float(premises.sale_price_eur_m2) if premises.sale_price_eur_m2 else None
-        ),
-        available_from=premises.available_from,
+        premises_id=premises_id,
+        kind=kind.value,
+        surface=float(surface),
+        rent_eur_m2_year=float(rent) if rent else None,
+        sale_price_eur_m2=float(sale) if sale else None,
+        available_from=available_from,
         site_sectors=frozenset(sectors or ()),
         site_communes=frozenset(communes or ()),
     )
@@ -217,21 +216,50 @@ def suggest(
         queries.offers(kind=need.kind, surface_min=need.surface_min, surface_max=need.surface_max,
                        site_kinds=site_kinds, exclude_site_id=exclude_site_id)
     ).all()  # fmt: skip
-    premises = {row[0].id: row[0] for row in rows}
-    offers = [_offer(row[0], row[1], row[2]) for row in rows]
-    return [Suggestion(premises[f.premises_id], f)
-            for f in matching.rank(need, offers, today=today, limit=limit)]  # fmt: skip
+    fits = matching.rank(need, [_offer(row) for row in rows], today=today, limit=limit)
+    ids = [f.premises_id for f in fits]
+    loaded = {
+        p.id: p
+        for p in session.scalars(
+            sa.select(Premises).where(Premises.id.in_(ids)).options(selectinload(Premises.site))
+        )
+    }
+    return [Suggestion(loaded[f.premises_id], f) for f in fits]
+
+
+def _need(row) -> matching.Need:
+    _, kind, low, high, budget, target, communes, sector = row
+    return matching.Need(
+        kind=kind.value if kind else None,
+        surface_min=float(low) if low else None,
+        surface_max=float(high) if high else None,
+        budget_eur_year=float(budget) if budget else None,
+        target_date=target,
+        sector=sector,
+        communes=frozenset(communes or ()),
+    )
 
 
 def leads_for(session: Session, premises: Premises, *, today: date, limit: int = 20):
     """The open leads a premises fits, best first: [(lead, fit)]."""
-    sectors = premises.site.target_sectors
-    communes = [c.insee for c in premises.site.communes]
-    offer = _offer(premises, sectors, communes)
-    scored = [(lead, matching.fit(need_of(lead), offer, today=today))
-              for lead in session.scalars(queries.active_leads())]  # fmt: skip
-    scored = [(lead, f) for lead, f in scored if f.score > 0]
-    return sorted(scored, key=lambda pair: (-pair[1].score, pair[0].id))[:limit]
+    offer = _offer((
+        premises.id, premises.kind, premises.surface_m2, premises.rent_eur_m2_year,
+        premises.sale_price_eur_m2, premises.available_from, premises.site.target_sectors,
+        [c.insee for c in premises.site.communes],
+    ))  # fmt: skip
+    rows = session.execute(queries.leads_near(premises.kind, float(premises.surface_m2))).all()
+    scored = [(row[0], matching.fit(_need(row), offer, today=today)) for row in rows]
+    scored = sorted(((i, f) for i, f in scored if f.score > 0), key=lambda p: (-p[1].score, p[0]))
+    top = scored[:limit]
+    leads = {
+        lead.id: lead
+        for lead in session.scalars(
+            sa.select(Lead)
+            .where(Lead.id.in_([i for i, _ in top]))
+            .options(selectinload(Lead.firm), selectinload(Lead.owner_organisation))
+        )
+    }
+    return [(leads[i], f) for i, f in top]
 
 
 def send_proposal(
