@@ -5,10 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import phonenumbers
-from flask_wtf import FlaskForm
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
-from stdnum.fr import siret as siret_number
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,9 +18,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms import ValidationError as FieldError
-from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from hosting_app.forms import FrenchForm
+from hosting_app.leads import identifiers
 from hosting_app.sites.models import PremisesKind
 
 MESSAGE_MAX_LENGTH = 5000
@@ -38,32 +35,14 @@ CONSENT_LABEL = (
     "faire rectifier ou effacer en écrivant à l'organisation qui me répond."
 )
 
-_SIRET_ERRORS = {
-    InvalidLength: "SIRET invalide : il compte 14 chiffres.",
-    InvalidFormat: "SIRET invalide : seuls des chiffres et des espaces sont acceptés.",
-    InvalidChecksum: "SIRET invalide : la clé de contrôle ne correspond pas (erreur de frappe ?).",
-}
-
-
 def normalise_siret(value: str) -> str:
     """The SIRET as 14 digits; raises a French ValueError when it is not a valid one."""
-    try:
-        return siret_number.validate(value)
-    except ValidationError as error:
-        message = _SIRET_ERRORS.get(type(error), "SIRET invalide : numéro non reconnu.")
-        raise ValueError(message) from error
+    return identifiers.clean_siret(value)
 
 
 def normalise_phone(value: str) -> str:
     """The phone number in E.164 (French numbers by default); raises a French ValueError."""
-    message = "Numéro de téléphone invalide : indiquez par exemple 01 64 10 20 30."
-    try:
-        number = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException as error:
-        raise ValueError(message) from error
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(message)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return identifiers.clean_phone(value)
 
 
 def _strip(value: str | None) -> str | None:
@@ -75,15 +54,8 @@ def _strip_text(value: str | None) -> str | None:
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
-class InquiryForm(FlaskForm):
+class InquiryForm(FrenchForm):
     """Who asks, for which firm, what it needs; consent and a honeypot for bots."""
-
-    class Meta:
-        locales = ("fr_FR", "fr")
-
-        def get_translations(self, form):
-            # WTForms' own French messages (« N'est pas un entier valide. »…), without Babel.
-            return DefaultMeta.get_translations(self, form)
 
     contact_name = StringField(
         "Vos nom et prénom",
