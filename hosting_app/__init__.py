@@ -83,7 +83,8 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> auth_models.User | None:
-        return db.session.get(auth_models.User, int(user_id))
+        user = db.session.get(auth_models.User, int(user_id))
+        return user if user is not None and user.active else None  # deactivation ends sessions
 
     @login_manager.request_loader
     def load_user_from_token(request: Request) -> auth_models.User | None:

@@ -103,3 +103,13 @@ def test_login_then_back_to_the_page_asked_for(client, make_user):
     )
     assert response.headers["Location"] == "/admin/utilisateurs"
     assert email in client.get("/admin/utilisateurs").get_data(as_text=True)
+
+
+def test_deactivating_a_user_ends_their_open_session(app, client, make_user):
+    email = make_user("admin")
+    login(client, email)
+    assert client.get("/admin/utilisateurs").status_code == 200
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == email).values(active=False))
+        db.session.commit()
+    assert client.get("/admin/utilisateurs").status_code == 302
