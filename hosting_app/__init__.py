@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(app_config.from_environment(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
-    app.config["SQLALCHEMY_ENGINES"] = {"default": database_url(app)}
+    app.config["SQLALCHEMY_ENGINES"] = {"default": engine_options(app)}
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -51,6 +51,18 @@ def database_url(app: Flask) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def engine_options(app: Flask) -> dict[str, Any]:
+    """The default engine: its URL and the pool settings (no connection is opened here)."""
+    return {
+        "url": database_url(app),
+        "pool_size": app.config["DATABASE_POOL_SIZE"],
+        "max_overflow": app.config["DATABASE_MAX_OVERFLOW"],
+        "pool_recycle": app.config["DATABASE_POOL_RECYCLE"],
+        "pool_timeout": app.config["DATABASE_POOL_TIMEOUT"],
+        "connect_args": {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"]},
+    }
 
 
 def _embedded_dir(app: Flask) -> str:
@@ -115,6 +127,9 @@ def register_blueprints(app: Flask) -> None:
     from hosting_app.api import register as register_api
     from hosting_app.auth.api import blueprint as auth_api_blueprint
     from hosting_app.auth.views import blueprint as auth_blueprint
+    from hosting_app.backoffice.views import register as register_backoffice
+    from hosting_app.exports.views import blueprint as exports_blueprint
+    from hosting_app.health import register as register_health
     from hosting_app.inquiries.views import register as register_inquiries
     from hosting_app.journeys.views import blueprint as journeys_blueprint
     from hosting_app.leads.api import blueprint as crm_api_blueprint
@@ -127,9 +142,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(auth_api_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(exports_blueprint)
     register_inquiries(app)  # the blueprint and its rate limiter
+    register_backoffice(app)  # the blueprint, its upload settings and size limit
     app.register_blueprint(vendor_blueprint)
     register_api(app)
+    register_health(app)  # /healthz and the versioned URLs of static files
     app.register_blueprint(crm_blueprint)
     app.register_blueprint(crm_api_blueprint)
     app.register_blueprint(journeys_blueprint)
@@ -194,9 +212,11 @@ def register_commands(app: Flask) -> None:
         seed_command,
         users_group,
     )
+    from hosting_app.exports.commands import register as register_export_commands
 
     app.cli.add_command(db_group)
     app.cli.add_command(embedded_db_group)
     app.cli.add_command(seed_command)
+    register_export_commands(app)  # export … and import cnig
     app.cli.add_command(users_group)
     app.cli.add_command(firms_group)

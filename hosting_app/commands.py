@@ -262,3 +262,74 @@ def firms_match(name, siret, siren, postcode, email, phone) -> None:
     for candidate in candidates:
         candidate["followed_by_text"] = services.followed_by_text(candidate)
     click.echo(json.dumps({"candidates": candidates}, ensure_ascii=False, indent=2, default=str))
+
+
+def _count(value: int) -> str:
+    """12345 → « 12 345 »."""
+    return f"{value:,}".replace(",", " ")
+
+
+@firms_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "email", default=None, help="Account the import is made in the name of.")
+@click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, writable=True),
+    help="Also write the per-row error report to this CSV file.",
+)  # fmt: skip
+@with_appcontext
+def firms_import(path: str, email: str | None, report_path: str | None) -> None:
+    """Import firms from a CSV file (project columns or SIRENE StockEtablissement); all or
+    nothing: with one bad row, nothing is written."""
+    import csv
+    import sys
+
+    import sqlalchemy as sa
+
+    from hosting_app.auth.models import User
+    from hosting_app.leads import imports
+
+    user = None
+    if email:
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"Aucun compte pour {email}.")
+    with open(path, "rb") as file:
+        total = sum(1 for _ in file) - 1  # data lines, for the progress bar
+    try:
+        with click.progressbar(
+            length=max(total, 0), label="Import", show_pos=True, file=sys.stderr
+        ) as bar:
+            report = imports.import_firms(db.session, path, user=user, progress=bar.update)
+    except imports.ImportFormatError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    if report_path:
+        with open(report_path, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(["ligne", "colonne", "message"])
+            writer.writerows((e.line, e.column, e.message) for e in report.errors)
+    label = imports.FORMAT_LABELS[report.file_format]
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            column = f", colonne {error.column}" if error.column else ""
+            click.echo(f"Ligne {error.line}{column} : {error.message}")
+        hidden = report.error_count - len(report.errors)
+        if hidden:
+            click.echo(f"… et {_count(hidden)} autres erreurs.")
+        raise click.ClickException(
+            f"Import annulé ({label}) : {_count(report.error_count)} erreur(s) sur "
+            f"{_count(report.rows)} lignes ; rien n'a été écrit."
+        )
+    db.session.commit()
+    click.echo(
+        f"Import terminé ({label}) : {_count(report.rows)} lignes lues, "
+        f"{_count(report.created)} entreprises créées, {_count(report.updated)} mises à jour, "
+        f"{_count(report.unchanged)} inchangées."
+    )
+    if report.skipped_closed or report.skipped_unnamed:
+        click.echo(
+            f"Ignorées : {_count(report.skipped_closed)} établissements fermés, "
+            f"{_count(report.skipped_unnamed)} sans nom (ni dénomination usuelle ni enseigne) "
+            "et absents du CRM."
+        )

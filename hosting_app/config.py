@@ -22,6 +22,12 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "MAP_BASEMAP": os.environ.get("MAP_BASEMAP", "ign"),
         "MAP_EMBED_LIMIT": int(os.environ.get("MAP_EMBED_LIMIT", "10000")),
+        # SQLAlchemy's connection pool, per process (a gunicorn sync worker uses one at a time).
+        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+        "DATABASE_MAX_OVERFLOW": int(os.environ.get("DATABASE_MAX_OVERFLOW", "10")),
+        "DATABASE_POOL_RECYCLE": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
+        "DATABASE_POOL_TIMEOUT": int(os.environ.get("DATABASE_POOL_TIMEOUT", "30")),
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "10")),
     }
 
 

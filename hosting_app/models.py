@@ -3,6 +3,7 @@
 from hosting_app.audit.models import AuditAction, AuditEntry
 from hosting_app.auth.models import Organisation, OrganisationKind, Role, User
 from hosting_app.auth.tokens import ApiToken
+from hosting_app.backoffice.models import Event, Photo, event_organisation
 from hosting_app.db import Base
 from hosting_app.inquiries.models import Inquiry, InquiryStatus
 from hosting_app.journeys.models import ExitReason, LeadStageChange, Occupancy
@@ -39,6 +40,7 @@ __all__ = [
     "AuditEntry",
     "Channel",
     "ContactPerson",
+    "Event",
     "Firm",
     "FirmMerge",
     "Interaction",
@@ -55,6 +57,7 @@ __all__ = [
     "InquiryStatus",
     "Organisation",
     "OrganisationKind",
+    "Photo",
     "PositionConfidence",
     "Premises",
     "PremisesKind",
@@ -64,5 +67,6 @@ __all__ = [
     "SiteKind",
     "SiteStatus",
     "User",
+    "event_organisation",
     "site_commune",
 ]

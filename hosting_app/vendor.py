@@ -12,6 +12,7 @@ blueprint = Blueprint("vendor", __name__, url_prefix="/vendor")
 PACKAGES: dict[str, str] = {
     "leaflet": "leaflet/dist",
     "leaflet.markercluster": "leaflet.markercluster/dist",
+    "leaflet-geoman": "@geoman-io/leaflet-geoman-free/dist",
 }
 
 

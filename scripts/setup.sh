@@ -2,11 +2,18 @@
 # Install what hosting_app needs on a Debian/Ubuntu machine; safe to run again.
 #   scripts/setup.sh          the app (PostgreSQL + PostGIS, Python packages, front-end files)
 #   scripts/setup.sh --test   also Chromium and the test tools
+#   scripts/setup.sh --bench  also wrk, for the load test (bench/load.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WITH_TESTS=0
-[ "${1:-}" = "--test" ] && WITH_TESTS=1
+WITH_BENCH=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WITH_TESTS=1 ;;
+    --bench) WITH_BENCH=1 ;;
+  esac
+done
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -28,8 +35,15 @@ packages=()
   || packages+=("postgresql-$PG_MAJOR-postgis-3")
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 command -v npm >/dev/null || packages+=(nodejs npm)
+# WeasyPrint (PDF exports) needs Pango, HarfBuzz's subsetter and at least one font family.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || packages+=("$pkg")
+done
 if [ "$WITH_TESTS" -eq 1 ]; then
   command -v chromium >/dev/null || [ -n "${CHROMIUM_PATH:-}" ] || packages+=(chromium)
+fi
+if [ "$WITH_BENCH" -eq 1 ]; then
+  command -v wrk >/dev/null || packages+=(wrk)
 fi
 if [ "${#packages[@]}" -gt 0 ]; then
   say "Installing Debian packages: ${packages[*]}"

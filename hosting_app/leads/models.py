@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hosting_app.auth.models import Organisation, User
+from hosting_app.backoffice.models import Event
 from hosting_app.db import Base, TimestampMixin, enum_column
 from hosting_app.labels import LabelledEnum, Sector
 from hosting_app.sites.models import PremisesKind
@@ -209,10 +210,14 @@ class Lead(TimestampMixin, Base):
     )
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="SET NULL"), index=True
+    )
 
     firm: Mapped[Firm] = relationship(back_populates="leads")
     owner_organisation: Mapped[Organisation] = relationship()
     assigned_user: Mapped[User | None] = relationship()
+    event: Mapped[Event | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -250,11 +255,15 @@ class Interaction(TimestampMixin, Base):
     next_step: Mapped[str | None] = mapped_column(sa.Text)
     reminder_on: Mapped[date | None] = mapped_column(index=True)
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="SET NULL"), index=True
+    )
 
     firm: Mapped[Firm] = relationship()
     lead: Mapped[Lead | None] = relationship()
     organisation: Mapped[Organisation] = relationship()
     author: Mapped[User | None] = relationship()
+    event: Mapped[Event | None] = relationship()
 
 
 class FirmMerge(Base):

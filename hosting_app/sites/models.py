@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -220,6 +220,8 @@ class Premises(TimestampMixin, Base):
     features: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
     description: Mapped[str] = mapped_column(sa.Text, default="")
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Archived premises are kept (history, leads) but hidden from the public pages and API.
+    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     site: Mapped[Site] = relationship(back_populates="premises")
 

@@ -30,7 +30,7 @@ def available_premises_counts() -> sa.Select:
     """Number of available premises per site id."""
     return (
         sa.select(Premises.site_id, sa.func.count())
-        .where(Premises.availability == Availability.AVAILABLE)
+        .where(Premises.availability == Availability.AVAILABLE, Premises.archived_at.is_(None))
         .group_by(Premises.site_id)
     )
 
@@ -44,7 +44,7 @@ def site_by_slug(slug: str) -> sa.Select:
             selectinload(Site.communes),
             selectinload(Site.operator),
             selectinload(Site.accesses),
-            selectinload(Site.premises),
+            selectinload(Site.premises.and_(Premises.archived_at.is_(None))),
         )
     )
 
@@ -152,7 +152,10 @@ def premises_conditions(filters: PremisesFilters, centre_lat: float | None) -> l
     premises' own geometry, or to its site's point when it has none.
     """
     site_only = dataclasses.replace(filters, point=None, near=None, radius_km=None, bbox=None)
-    conditions: list = [Premises.availability.in_(filters.availability)]
+    conditions: list = [
+        Premises.availability.in_(filters.availability),
+        Premises.archived_at.is_(None),
+    ]
     of_site = site_conditions(site_only, None)
     if of_site:
         conditions.append(_of_sites(*of_site))
@@ -384,7 +387,7 @@ def premises_feature(premises_id: int) -> sa.Select:
         sa.select(sa.cast(_premises_feature(None), sa.Text))
         .select_from(Premises)
         .join(Premises.site)
-        .where(Premises.id == premises_id)
+        .where(Premises.id == premises_id, Premises.archived_at.is_(None))
     )
 
 
@@ -498,6 +501,7 @@ def site_premises_rows(site_id: int) -> sa.Select:
         .join(Premises.site)
         .where(
             Premises.site_id == site_id,
+            Premises.archived_at.is_(None),
             sa.func.coalesce(Premises.geometry, Site.point).is_not(None),
         )
     )

@@ -136,7 +136,7 @@ def site(slug: str):
 def premises(premises_id: int):
     """A premises' page: its facts, its site, a map, and the inquiry link."""
     premises = db.session.get(Premises, premises_id)
-    if premises is None:
+    if premises is None or premises.archived_at is not None:
         abort(404)
     premises_map = services.premises_map(db.session, premises)
     return render_template("sites/premises.html", premises=premises, map=premises_map)

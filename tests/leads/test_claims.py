@@ -19,7 +19,7 @@ CLAIMANTS = 20
 @pytest.fixture
 def committed(app):
     """An engine of its own: these rows are really committed, then deleted."""
-    engine = sa.create_engine(app.config["SQLALCHEMY_ENGINES"]["default"], pool_size=CLAIMANTS)
+    engine = sa.create_engine(app.config["DATABASE_URL"], pool_size=CLAIMANTS)
     with Session(engine) as session:
         org = session.scalar(sa.select(Organisation).where(Organisation.key == "camvs"))
         users = [

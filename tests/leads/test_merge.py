@@ -556,7 +556,7 @@ def test_anonymous_visitor_is_sent_to_login(client, pair):
 def test_two_concurrent_merges_of_one_firm_exactly_one_wins(app):
     """Two developers merge the same firm into two others at the same moment, on two real
     connections: the row locks serialise them, the second one is refused."""
-    engine = sa.create_engine(app.config["SQLALCHEMY_ENGINES"]["default"])
+    engine = sa.create_engine(app.config["DATABASE_URL"])
     email = "merge.race@camvs.example"
     firm_ids: list[int] = []
     try:

@@ -81,3 +81,12 @@ def test_empty_form_fields_mean_no_filter(client, lab):
     api = client.get(f"/api/premises?{LAB}&kind=office&surface_min=&sort=")
     assert api.status_code == 200
     assert api.get_json(force=True)["numberMatched"] == 1
+
+
+def test_archived_premises_page_is_gone(client, session, lab):
+    from datetime import UTC, datetime
+
+    premises = lab.premises["plot"]
+    premises.archived_at = datetime.now(UTC)
+    session.commit()
+    assert client.get(f"/locaux/{premises.id}").status_code == 404
