@@ -159,6 +159,9 @@ class InteractionForm(FrenchForm):
     lead_id = SelectField(
         "Projet concerné", choices=[SelectChoice("", "Aucun")], validators=[Optional()]
     )
+    event_id = SelectField(
+        "Événement d'origine", choices=[SelectChoice("", "Aucun")], validators=[Optional()]
+    )
     summary = TextAreaField(
         "Compte rendu",
         filters=[strip],
@@ -208,6 +211,9 @@ class LeadForm(FrenchForm):
     preferred_communes = SelectMultipleField(
         "Communes souhaitées", choices=[], validators=[Optional()]
     )
+    event_id = SelectField(
+        "Événement d'origine", choices=[SelectChoice("", "Aucun")], validators=[Optional()]
+    )
     confidential = BooleanField("Projet confidentiel")
     codename = StringField(
         "Nom de code",
@@ -245,4 +251,5 @@ class LeadForm(FrenchForm):
             "confidential": bool(self.confidential.data),
             "codename": self.codename.data or None,
             "notes": self.notes.data or "",
+            "event_id": int(self.event_id.data) if self.event_id.data else None,
         }

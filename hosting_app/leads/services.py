@@ -22,7 +22,7 @@ FIRM_FIELDS = (
 LEAD_FIELDS = (
     "title", "premises_kind", "surface_min_m2", "surface_max_m2", "budget_eur_year",
     "target_date", "jobs_planned", "preferred_communes", "source", "confidential", "codename",
-    "notes",
+    "notes", "event_id",
 )  # fmt: skip
 
 

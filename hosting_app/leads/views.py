@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -118,6 +119,7 @@ def firm(firm_id: int):
         )  # fmt: skip
         db.session.commit()
     interaction_form = InteractionForm()
+    interaction_form.event_id.choices = event_choices()
     interaction_form.lead_id.choices = [SelectChoice("", "Aucun")] + [
         SelectChoice(str(lead.id), lead.title) for lead in firm.leads if can_see(lead)
     ]
@@ -185,6 +187,7 @@ def log_interaction(firm_id: int):
     """Log an interaction on the firm's shared timeline."""
     firm = live_firm(firm_id)
     form = InteractionForm()
+    form.event_id.choices = event_choices()
     form.lead_id.choices = [SelectChoice("", "Aucun")] + [
         SelectChoice(str(lead.id), lead.title) for lead in firm.leads if can_see(lead)
     ]
@@ -194,12 +197,24 @@ def log_interaction(firm_id: int):
             channel=Channel(form.channel.data), summary=form.summary.data,
             next_step=form.next_step.data or None, reminder_on=form.reminder_on.data,
             lead_id=int(form.lead_id.data) if form.lead_id.data else None,
+            event_id=int(form.event_id.data) if form.event_id.data else None,
         )  # fmt: skip
         db.session.commit()
         flash("Démarche enregistrée sur la fiche partagée.", "success")
     else:
         flash_errors(form)
     return redirect(url_for("crm.firm", firm_id=firm.id, _anchor="chronologie"))
+
+
+def event_choices() -> list[SelectChoice]:
+    """The territory's events, newest first, for « Événement d'origine »."""
+    from hosting_app.backoffice.models import Event
+    from hosting_app.templating import date_fr
+
+    events = db.session.scalars(sa.select(Event).order_by(Event.starts_on.desc()).limit(50))
+    return [SelectChoice("", "Aucun")] + [
+        SelectChoice(str(e.id), f"{e.name} ({date_fr(e.starts_on)})") for e in events
+    ]
 
 
 def flash_errors(form) -> None:
@@ -214,8 +229,10 @@ def _lead_form(lead: Lead | None = None) -> LeadForm:
     form.preferred_communes.choices = [
         SelectChoice(insee, name) for insee, name in db.session.execute(communes_for_choice())
     ]
+    form.event_id.choices = event_choices()
     if lead is not None and request.method == "GET":
         form.version.data = lead.version
+        form.event_id.data = str(lead.event_id) if lead.event_id else ""
         form.source.data = lead.source.value
         form.premises_kind.data = lead.premises_kind.value if lead.premises_kind else ""
     return form
@@ -346,4 +363,3 @@ def inquiry_to_lead(inquiry_id: int):
     for candidate in candidates:
         candidate["followed_by_text"] = services.followed_by_text(candidate)
     return render_template("leads/inquiry_to_lead.html", inquiry=inquiry, candidates=candidates)
-
