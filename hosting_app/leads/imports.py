@@ -251,7 +251,7 @@ def _identifier_problems(raw: dict[str, Any], error: Exception) -> list[tuple[st
 
 def clean_firm(raw: dict[str, Any], *, required: tuple[str, ...] = ("name",)) -> dict[str, Any]:
     """A row's raw text values, checked and normalised as the firm form and services do;
-    raises RowInvalid with every refused value."""
+    raises RowInvalid with every refused value (``required``: "name" and/or "siret")."""
     problems: list[tuple[str, str]] = []
     data = {k: v for k, v in raw.items() if k in STAGED}
     email = (raw.get("email") or "").strip()
@@ -274,7 +274,7 @@ def clean_firm(raw: dict[str, Any], *, required: tuple[str, ...] = ("name",)) ->
             problems.append((name, error))
     for name in required:
         if not values.get(name):
-            problems.append((name, NAME_REQUIRED if name == "name" else "Valeur obligatoire."))
+            problems.append((name, NAME_REQUIRED if name == "name" else "SIRET manquant."))
     if problems:
         raise RowInvalid(problems)
     name = values.get("name")
@@ -607,6 +607,7 @@ INSERT INTO firm ({columns}, created_by_organisation_id)
 SELECT {values}, :organisation_id
 FROM firm_import AS s LEFT JOIN commune AS c ON c.insee = s.commune_insee
 WHERE s.name IS NOT NULL AND NOT EXISTS (SELECT FROM firm_import_match AS m WHERE m.line = s.line)
+ORDER BY s.siret  -- neighbouring keys: the SIRET and SIREN indexes are written page by page
 """  # noqa: S608 - only column names are interpolated, values are bound
 
 
@@ -622,7 +623,9 @@ def import_firms(
 
     With any refused row, nothing is written and the report lists the errors; raises
     ImportFormatError when the file itself cannot be read. Rows are checked by ``workers``
-    processes (default: one per CPU for files of 8 MiB or more, none below).
+    processes (default: one per CPU for files of 8 MiB or more, none below), started by
+    multiprocessing's forkserver: a script calling this needs the usual
+    ``if __name__ == "__main__":`` guard (or ``workers=0``).
     """
     if workers is None:
         big = os.path.getsize(path) >= PARALLEL_FROM_BYTES
