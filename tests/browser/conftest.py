@@ -60,6 +60,30 @@ def page(browser, live_server):
     context.close()
 
 
+TILE_HOSTS = {"data.geopf.fr", "tile.openstreetmap.org"}
+
+
+@pytest.fixture
+def offline(page):
+    """Record every request; tiles are answered empty, anything else off 127.0.0.1 fails."""
+    from urllib.parse import urlsplit
+
+    foreign: list[str] = []
+
+    def handle(route):
+        host = urlsplit(route.request.url).hostname
+        if host == "127.0.0.1":
+            route.continue_()
+        elif host in TILE_HOSTS:
+            route.fulfill(status=204)
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return foreign
+
+
 def axe_violations(page) -> list[dict]:
     """Run axe-core (WCAG 2.1 A and AA rules) on the page; return its violations."""
     if not AXE.exists():

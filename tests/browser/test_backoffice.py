@@ -4,7 +4,6 @@ mouse, then adds plots with their outlines and photos, and a visitor sees them a
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -20,28 +19,8 @@ from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-TILE_HOSTS = {"data.geopf.fr", "tile.openstreetmap.org"}
 VILLAROCHE = "pole-aeronautique-paris-villaroche"
 MAP = "window[document.querySelector('.folium-map').id]"
-
-
-@pytest.fixture
-def offline(page):
-    """Tiles are answered empty; any other request off 127.0.0.1 fails and is recorded."""
-    foreign: list[str] = []
-
-    def handle(route):
-        host = urlsplit(route.request.url).hostname
-        if host == "127.0.0.1":
-            route.continue_()
-        elif host in TILE_HOSTS:
-            route.fulfill(status=204)
-        else:
-            foreign.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", handle)
-    return foreign
 
 
 @pytest.fixture

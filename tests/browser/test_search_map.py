@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import expect
 
@@ -12,7 +10,6 @@ from tests.lab import CENTRE
 
 pytestmark = pytest.mark.browser
 
-TILE_HOSTS = {"data.geopf.fr", "tile.openstreetmap.org"}
 LAB = f"lat={CENTRE[1]}&lon={CENTRE[0]}&radius_km=20"
 
 COUNT_LAYERS = """() => {
@@ -24,25 +21,6 @@ COUNT_LAYERS = """() => {
     });
     return {markers, shapes};
 }"""
-
-
-@pytest.fixture
-def offline(page):
-    """Record every request; tiles are answered empty, anything else off 127.0.0.1 fails."""
-    foreign: list[str] = []
-
-    def handle(route):
-        host = urlsplit(route.request.url).hostname
-        if host == "127.0.0.1":
-            route.continue_()
-        elif host in TILE_HOSTS:
-            route.fulfill(status=204)
-        else:
-            foreign.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", handle)
-    return foreign
 
 
 def test_map_shows_polygons_and_markers_and_a_filter_narrows_both(page, lab, offline):
