@@ -26,6 +26,9 @@ LEAD_FIELDS = (
 )  # fmt: skip
 
 
+NAME_ONLY_FLOOR = round((dedup.SHOW_FROM - 0.1) / 0.8, 3)  # 0.438
+
+
 class StaleEdit(Exception):
     """Someone saved the record since it was loaded: the save is refused."""
 
@@ -88,6 +91,11 @@ class Follower:
 def match(session: Session, probe: dedup.Probe, *, limit: int = 5) -> list[dict[str, Any]]:
     """Ranked candidates for the probe, with who follows them, ready for JSON or a page."""
     normalised = dedup.normalise_name(probe.name) if probe.name.strip() else ""
+    # A firm found by its name alone scores at most 0.8 × similarity + 0.1: below this
+    # similarity it could never be shown, so the trigram index need not return it.
+    session.execute(
+        sa.select(sa.func.set_config("pg_trgm.similarity_threshold", str(NAME_ONLY_FLOOR), True))
+    )
     rows = session.execute(queries.candidates(probe, normalised)).all()
     found = [
         dedup.Candidate(
