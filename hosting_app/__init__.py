@@ -205,6 +205,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the hosting-app CLI commands."""
+    from hosting_app import backup
     from hosting_app.commands import (
         db_group,
         embedded_db_group,
@@ -220,3 +221,5 @@ def register_commands(app: Flask) -> None:
     register_export_commands(app)  # export … and import cnig
     app.cli.add_command(users_group)
     app.cli.add_command(firms_group)
+    app.cli.add_command(backup.backup_command)
+    app.cli.add_command(backup.restore_command)
