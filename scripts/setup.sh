@@ -35,8 +35,9 @@ packages=()
   || packages+=("postgresql-$PG_MAJOR-postgis-3")
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 command -v npm >/dev/null || packages+=(nodejs npm)
-# WeasyPrint (PDF exports) needs Pango, HarfBuzz's subsetter and at least one font family.
-for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
+# WeasyPrint (PDF exports) needs Pango and HarfBuzz's subsetter; the print stylesheet is set in
+# Liberation Sans (metric-compatible with Arial), DejaVu Sans as the fallback.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || packages+=("$pkg")
 done
 if [ "$WITH_TESTS" -eq 1 ]; then

@@ -209,10 +209,6 @@ class Images:
             self.svg[name] = text.encode("utf-8")
         return self._names[text]
 
-    def swatch(self, colour: str | None = None) -> str:
-        """The name of a legend swatch of ``colour`` (none: the approximate ring)."""
-        return self(svgmap.swatch(colour))
-
 
 def render_pdf(html: str, images: Images) -> bytes:
     """HTML to PDF with the print stylesheet; only the document's own images are fetched
@@ -236,7 +232,6 @@ def render_pdf(html: str, images: Images) -> bytes:
 def _common(base_url: str | None, images: Images) -> dict:
     return {
         "image": images,
-        "swatch_uri": images.swatch,
         "today": date.today(),
         "availability": Availability,
         "decimal_fr": decimal_fr,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
 from markupsafe import Markup, escape
 
@@ -281,18 +280,3 @@ def site_map(
 
 def _overlaps(a: Bounds | None, b: Bounds) -> bool:
     return a is not None and a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
-
-
-@cache
-def swatch(colour: str | None = None) -> str:
-    """A legend swatch: a dot of ``colour``, or the dashed ring of approximate positions."""
-    shape = (
-        f'<circle cx="5" cy="5" r="4.3" fill="{colour}" stroke="#ffffff" stroke-width="0.8"/>'
-        if colour
-        else '<circle cx="5" cy="5" r="4.2" fill="none" stroke="#1e1e1e" stroke-width="0.9" '
-        'stroke-dasharray="1.8 1.2"/>'
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10">'
-        f"{shape}</svg>"
-    )
