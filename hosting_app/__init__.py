@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from flask import Flask, Request, abort, render_template, request
 from flask_login import current_user
@@ -71,10 +72,13 @@ def _embedded_dir(app: Flask) -> str:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to the app."""
+    from hosting_app import limits, security
     from hosting_app.auth import models as auth_models
+    from hosting_app.auth import sessions as auth_sessions
     from hosting_app.auth import tokens
 
     db, csrf, login_manager = extensions.db, extensions.csrf, extensions.login_manager
+    security.init_app(app)  # security headers on every response; HTTPS when FORCE_HTTPS
     db.init_app(app)
     # The app uses no async engine: drop the extension's async teardown, which Flask would
     # otherwise run through asgiref (an event loop per request, and an error in threads
@@ -93,10 +97,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> auth_models.User | None:
-        user = db.session.get(auth_models.User, int(user_id))
-        return user if user is not None and user.active else None  # deactivation ends sessions
+    # The session keeps the user's id and session token: deactivation, logout, a new password
+    # end every session of the user (see auth/sessions.py).
+    login_manager.user_loader(auth_sessions.load_user)
 
     @login_manager.request_loader
     def load_user_from_token(request: Request) -> auth_models.User | None:
@@ -117,41 +120,47 @@ def register_extensions(app: Flask) -> None:
                 return  # browsers never send a Bearer token by themselves: no CSRF to fear
             if request.path.startswith("/api/"):
                 abort(401, description=tokens.REFUSED_MESSAGE)
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            return  # every API write needs a user: its view answers 401, not a CSRF 400
         if app.config["WTF_CSRF_ENABLED"]:
             csrf.protect(apply_exemptions=True)
+
+    app.before_request(auth_sessions.enforce_limits)  # idle and absolute timeouts, admins' 2FA
+    limits.init_app(app)  # Flask-Limiter and the failed-login counters (Redis or memory)
 
 
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
+    from hosting_app.db import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # ids in URLs fit PostgreSQL's integer
     from hosting_app.admin.views import blueprint as admin_blueprint
     from hosting_app.api import register as register_api
-    from hosting_app.auth.api import blueprint as auth_api_blueprint
     from hosting_app.auth.views import blueprint as auth_blueprint
     from hosting_app.backoffice.views import register as register_backoffice
     from hosting_app.exports.views import blueprint as exports_blueprint
     from hosting_app.health import register as register_health
     from hosting_app.inquiries.views import register as register_inquiries
     from hosting_app.journeys.views import blueprint as journeys_blueprint
-    from hosting_app.leads.api import blueprint as crm_api_blueprint
     from hosting_app.leads.merge_views import blueprint as merge_blueprint
     from hosting_app.leads.views import blueprint as crm_blueprint
+    from hosting_app.privacy.views import blueprint as privacy_blueprint
     from hosting_app.sites.views import blueprint as sites_blueprint
     from hosting_app.vendor import blueprint as vendor_blueprint
 
     app.register_blueprint(sites_blueprint)
     app.register_blueprint(auth_blueprint)
-    app.register_blueprint(auth_api_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(exports_blueprint)
     register_inquiries(app)  # the blueprint and its rate limiter
     register_backoffice(app)  # the blueprint, its upload settings and size limit
     app.register_blueprint(vendor_blueprint)
-    register_api(app)
+    register_api(app)  # with /api/me and /api/firms/match
     register_health(app)  # /healthz and the versioned URLs of static files
     app.register_blueprint(crm_blueprint)
-    app.register_blueprint(crm_api_blueprint)
     app.register_blueprint(journeys_blueprint)
     app.register_blueprint(merge_blueprint)
+    app.register_blueprint(privacy_blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -159,13 +168,28 @@ def register_errorhandlers(app: Flask) -> None:
 
     def render_error(error):
         code = getattr(error, "code", None) or 500
+        headers = {}
+        if code == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110: the methods that work
         if request.path.startswith("/api/"):
-            challenge = {"WWW-Authenticate": "Bearer"} if code == 401 else {}
-            return api_error(error, code), code, challenge
-        return render_template("error.html", code=code), code
+            if code == 401:
+                headers["WWW-Authenticate"] = "Bearer"
+            return api_error(error, code), code, headers
+        return render_template("error.html", code=code), code, headers
 
     for code in (400, 401, 403, 404, 405, 429, 500):
         app.errorhandler(code)(render_error)
+
+    def readable_query() -> None:
+        """Raw bytes that are not UTF-8 in the query string are read as if percent-encoded:
+        Werkzeug could not decode request.args otherwise (a 500 wherever they are read)."""
+        try:
+            request.query_string.decode()
+        except UnicodeDecodeError:
+            query = quote_from_bytes(request.query_string, safe="&=+%;/?:@,$!*'()~")
+            request.query_string = query.encode()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, readable_query)
 
 
 API_MESSAGES = {
@@ -173,6 +197,7 @@ API_MESSAGES = {
     401: "Authentification requise.",
     404: "Ressource introuvable.",
     405: "Méthode non autorisée.",
+    413: "Requête trop volumineuse.",
     429: "Trop de requêtes.",
     500: "Erreur du serveur.",
 }
@@ -214,6 +239,7 @@ def register_commands(app: Flask) -> None:
         users_group,
     )
     from hosting_app.exports.commands import register as register_export_commands
+    from hosting_app.privacy.commands import register as register_privacy_commands
 
     app.cli.add_command(db_group)
     app.cli.add_command(embedded_db_group)
@@ -221,5 +247,6 @@ def register_commands(app: Flask) -> None:
     register_export_commands(app)  # export … and import cnig
     app.cli.add_command(users_group)
     app.cli.add_command(firms_group)
+    register_privacy_commands(app)  # privacy purge | export | erase
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)

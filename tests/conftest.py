@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from hosting_app import create_app, migrate
 from hosting_app.extensions import db
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, TOTP_SECRET
 
 pytest_plugins = ["tests.lab", "tests.crm"]
 
@@ -114,11 +114,21 @@ def runner(app):
 
 @pytest.fixture
 def make_user(app):
-    """Create a user (committed inside the test's transaction) and return its email."""
+    """Create a user (committed inside the test's transaction) and return its email.
+
+    Administrators must have two-factor authentication: they are made enrolled with
+    TOTP_SECRET, and tests.helpers.login answers the second step for them."""
+    from datetime import UTC, datetime
+
     from hosting_app.auth.models import Role
     from hosting_app.auth.services import create_user
 
-    def make(role: str = "developer", organisation: str = "epa_senart", email: str | None = None):
+    def make(
+        role: str = "developer",
+        organisation: str = "epa_senart",
+        email: str | None = None,
+        totp: bool | None = None,
+    ):
         with app.app_context():
             user = create_user(
                 db.session,
@@ -127,6 +137,9 @@ def make_user(app):
                 organisation_key=organisation,
                 role=Role(role),
             )
+            if totp if totp is not None else user.needs_totp:
+                user.totp_secret = TOTP_SECRET
+                user.totp_enabled_at = datetime.now(UTC)
             db.session.commit()
             return user.email
 

@@ -11,7 +11,7 @@ TABLES = {
     "organisation", "app_user", "commune", "site", "site_commune", "site_access", "premises",
     "inquiry", "firm", "contact_person", "lead", "interaction", "audit_entry", "firm_merge",
     "api_token", "occupancy", "lead_stage_change",
-    "photo", "event", "event_organisation",
+    "photo", "event", "event_organisation", "recovery_code",
 }
 
 

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import abort
 from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
-blueprint = Blueprint("auth_api", __name__, url_prefix="/api")
+from hosting_app.api.views import ApiError
+from hosting_app.auth.models import Role
+
+blueprint = Blueprint(
+    "auth_api", __name__, url_prefix="/api",
+    description="Le compte authentifié (jeton personnel ou session)",
+)  # fmt: skip
 
 
-@blueprint.get("/me")
+class Organisation(Schema):
+    """An organisation of the Pacte."""
+
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class Me(Schema):
+    """The authenticated user."""
+
+    email = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    organisation = fields.Nested(Organisation, required=True)
+
+
+@blueprint.route("/me")
+@blueprint.doc(security=[{"bearerAuth": []}])
+@blueprint.response(200, Me)
+@blueprint.alt_response(401, schema=ApiError, description="Authentification requise")
 def me():
-    """The current user's email, role and organisation; 401 when anonymous."""
+    """Le compte authentifié : courriel, rôle et organisation (401 sans authentification)."""
     if not current_user.is_authenticated:
         abort(401, description="Authentification requise.")
     organisation = current_user.organisation

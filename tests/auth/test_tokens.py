@@ -14,7 +14,7 @@ from hosting_app.auth.tokens import ApiToken
 from hosting_app.extensions import db
 from hosting_app.inquiries import services as inquiry_services
 from hosting_app.inquiries.models import Inquiry, InquiryStatus
-from tests.helpers import PASSWORD, csrf_token, login
+from tests.helpers import login
 
 REFUSED = {"error": "Jeton invalide, expiré ou révoqué."}
 
@@ -126,16 +126,13 @@ def test_a_bearer_request_is_judged_on_its_token_not_on_the_cookies(runner, clie
     email = make_user("admin")
     other = make_user("developer", "camvs")
     token = _new_token(runner, other)
-    csrf = csrf_token(client.get("/connexion").get_data(as_text=True))
-    client.post(
-        "/connexion",
-        data={"email": email, "password": PASSWORD, "remember": "y", "csrf_token": csrf},
-    )
-    assert client.get_cookie("session") and client.get_cookie("remember_token")
+    assert login(client, email).status_code == 302  # password, then the second step
+    assert client.get_cookie("session")
+    assert client.get_cookie("remember_token") is None  # no "remember me" any more
     assert client.get("/api/me").get_json()["email"] == email  # the session cookie
 
     refused = client.get("/api/me", headers=_bearer("hap_nope"))
-    assert refused.status_code == 401  # no fallback on the session or remember cookie
+    assert refused.status_code == 401  # no fallback on the session cookie
     assert _no_cookie(refused)
     assert client.get("/api/me", headers=_bearer(token)).get_json()["email"] == other
     assert client.get("/api/me").get_json()["email"] == email  # the session is untouched
