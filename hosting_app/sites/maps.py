@@ -18,6 +18,7 @@ from folium.utilities import JsCode
 from jinja2 import Template
 from markupsafe import Markup
 
+from hosting_app.security import csp_nonce
 from hosting_app.sites.models import Availability, SiteKind
 
 IGN_PLAN = (
@@ -231,7 +232,8 @@ class BBoxPremises(JSCSSMixin, MacroElement):
                     cluster.addLayers(data.rows.map(callback));
                     if (notice) {
                         notice.textContent = data.matched > data.rows.length
-                            ? data.rows.length + ' locaux affichés sur ' + data.matched
+                            ? data.rows.length + ' locaux affichés sur '
+                              + (data.matchedIsLowerBound ? 'plus de ' : '') + data.matched
                               + ' dans cette zone : zoomez pour les voir tous.'
                             : '';
                     }
@@ -272,7 +274,7 @@ def fit(m: folium.Map, bounds: list[list[float]] | None) -> None:
 
 
 def render(m: folium.Map, vendor_url) -> RenderedMap:
-    """The map's assets (local files only), its container and its script."""
+    """The map's assets (local files only), its container and its script (for this request)."""
     folium.LayerControl(collapsed=False).add_to(m)
     figure = m.get_root()
     figure.render()
@@ -293,11 +295,14 @@ def render(m: folium.Map, vendor_url) -> RenderedMap:
         elif not isinstance(child, Element):
             raise ValueError(f"unexpected map header part {name!r}")
     # folium's output: generated markup, every datum in it JSON-encoded with HTML escapes.
+    # The script carries the request's nonce: the Content-Security-Policy runs no other inline
+    # script (URL-safe Base64, nothing to escape).
+    script = f'<script nonce="{csp_nonce()}">{figure.script.render()}</script>'
     return RenderedMap(
         name=m.get_name(),
         assets=Markup("\n".join(links)),  # noqa: S704
         html=Markup(figure.html.render()),  # noqa: S704
-        script=Markup(f"<script>{figure.script.render()}</script>"),  # noqa: S704
+        script=Markup(script),  # noqa: S704
     )
 
 

@@ -53,7 +53,9 @@ def _log_in(page, user: User) -> None:
 
 
 def _wait_for_drawing_map(page) -> None:
-    page.wait_for_function("document.querySelector('.leaflet-pm-toolbar') !== null")
+    # A function, not an expression: Playwright polls an expression with eval(), which the
+    # Content-Security-Policy refuses.
+    page.wait_for_function("() => document.querySelector('.leaflet-pm-toolbar') !== null")
 
 
 def _click_at(page, lat: float, lon: float) -> None:
