@@ -17,6 +17,8 @@ from hosting_app.inquiries import queries, services
 from hosting_app.inquiries.forms import InquiryForm
 from hosting_app.inquiries.limits import init_limiter, inquiry_rate_limit, limiter
 from hosting_app.inquiries.models import Inquiry
+from hosting_app.privacy.notice import ERASED_EMAIL
+from hosting_app.privacy.services import record_consent, record_view
 from hosting_app.sites.models import Premises, Site
 from hosting_app.templating import date_fr
 
@@ -43,7 +45,10 @@ def new():
     if form.is_submitted() and form.bot_filled_the_honeypot:
         return redirect(url_for(".thanks"))  # looks like a success; nothing is stored
     if form.validate_on_submit():
-        services.create_inquiry(db.session, site=site, premises=premises, **form.inquiry_data())
+        inquiry = services.create_inquiry(
+            db.session, site=site, premises=premises, **form.inquiry_data()
+        )
+        record_consent(db.session, inquiry=inquiry, wording=form.consent.label.text)
         db.session.commit()
         return redirect(url_for(".thanks"))
     status = 400 if form.is_submitted() else 200
@@ -61,7 +66,11 @@ def thanks():
 def index():
     """Every inquiry received, newest first (contact persons' data: not for marketing)."""
     inquiries = db.session.scalars(queries.inquiries_newest_first()).all()
-    return render_template("inquiries/list.html", inquiries=inquiries)
+    page = render_template("inquiries/list.html", inquiries=inquiries)
+    if record_view(db.session, user=current_user, entity_type="inquiry",
+                   entity_ids=[i.id for i in inquiries if i.email != ERASED_EMAIL]):  # fmt: skip
+        db.session.commit()
+    return page
 
 
 @blueprint.post("/espace/demandes/<int:inquiry_id>/traitee")

@@ -15,6 +15,7 @@ from hosting_app.extensions import db
 from hosting_app.leads import identifiers, queries, services
 from hosting_app.leads.forms import ContactForm, FirmForm, InteractionForm, LeadForm
 from hosting_app.leads.models import Channel, Firm, Lead
+from hosting_app.privacy.services import record_view
 from hosting_app.sites.queries import communes_for_choice
 
 blueprint = Blueprint("crm", __name__)
@@ -362,4 +363,7 @@ def inquiry_to_lead(inquiry_id: int):
     candidates = services.match(db.session, probe)
     for candidate in candidates:
         candidate["followed_by_text"] = services.followed_by_text(candidate)
-    return render_template("leads/inquiry_to_lead.html", inquiry=inquiry, candidates=candidates)
+    page = render_template("leads/inquiry_to_lead.html", inquiry=inquiry, candidates=candidates)
+    record_view(db.session, user=current_user, entity_type="inquiry", entity_ids=[inquiry.id])
+    db.session.commit()
+    return page

@@ -78,6 +78,8 @@ def test_firm_sends_an_inquiry_about_a_premises(app, page):
     assert page.evaluate("document.activeElement.id") == "consent"
     page.keyboard.press("Space")
     assert page.get_by_label("J'accepte que ces informations soient transmises").is_checked()
+    page.keyboard.press("Tab")  # the link to the privacy notice, beside the box
+    assert page.evaluate("document.activeElement.textContent").startswith("Données personnelles")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
 

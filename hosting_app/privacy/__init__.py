@@ -1,0 +1,1 @@
+"""Personal data (GDPR): the privacy notice, consent records, retention, access and erasure."""
