@@ -90,14 +90,29 @@ def _key(text: str) -> str:
 AVAILABILITY = {_key(a.label): a for a in Availability} | {a.value: a for a in Availability}
 
 
+def _csv_rows(text: str, delimiter: str):
+    """(line number, cells) of each row; a row the csv module cannot read is a BulkError."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise BulkError(
+                f"Ligne {reader.line_num} illisible : vérifiez les guillemets et les séparateurs."
+            ) from error
+        yield reader.line_num, cells
+
+
 def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     """The file's rows as (line number, {column: cell}); BulkError on an unusable header."""
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise BulkError("Le fichier est vide.")
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [_key(name) for name in next(reader)]
+    reader = _csv_rows(text, delimiter)
+    header = [_key(name) for name in next(reader)[1]]
     unknown = [name for name in header if name and name not in COLUMNS and name not in INFORMATIVE]
     if unknown:
         raise BulkError(
@@ -107,10 +122,10 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     if "local" not in header:
         raise BulkError("La colonne « local » (le nom de chaque local) manque.")
     rows = []
-    for cells in reader:
+    for line, cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
-        rows.append((reader.line_num, dict(zip(header, (c.strip() for c in cells), strict=False))))
+        rows.append((line, dict(zip(header, (c.strip() for c in cells), strict=False))))
         if len(rows) > MAX_ROWS:
             raise BulkError(f"Trop de lignes : {MAX_ROWS} au plus par fichier.")
     if not rows:

@@ -10,7 +10,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -24,7 +23,7 @@ from wtforms import ValidationError as FieldError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from hosting_app.backoffice import images
-from hosting_app.forms import FrenchForm, strip
+from hosting_app.forms import FiniteDecimalField, FrenchForm, strip
 from hosting_app.labels import Sector
 from hosting_app.sites.models import (
     AccessKind,
@@ -52,7 +51,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class FrenchDecimalField(DecimalField):
+class FrenchDecimalField(FiniteDecimalField):
     """A decimal typed the French way too: « 1 234,5 » as well as « 1234.5 »."""
 
     widget = widgets.TextInput()
@@ -63,9 +62,15 @@ class FrenchDecimalField(DecimalField):
         super().process_formdata(valuelist)
 
 
-def positive(message: str = "Valeur positive attendue.") -> NumberRange:
-    """A strictly positive number (the database refuses zero)."""
-    return NumberRange(min=Decimal("0.01"), message=message)
+def positive(
+    message: str = "Valeur positive attendue.", maximum: Decimal = Decimal("99999999.99")
+) -> NumberRange:
+    """A strictly positive number (the database refuses zero) that its column holds
+    (numeric(10, 2) unless said)."""
+    largest = f"{maximum:,}".replace(",", "\u202f").replace(".", ",")
+    return NumberRange(
+        min=Decimal("0.01"), max=maximum, message=f"{message.rstrip('.')} ({largest} au plus)."
+    )
 
 
 def lines(text: str | None) -> list[str]:
@@ -94,7 +99,7 @@ def parse_accesses(text: str | None) -> list[tuple[AccessKind, str, Decimal]]:
             distance = Decimal(parts[2].replace(",", ".").removesuffix("km").strip())
         except InvalidOperation as error:
             raise ValueError(f"Ligne {number} : distance illisible « {parts[2]} ».") from error
-        if distance < 0 or distance >= 10_000:
+        if not distance.is_finite() or distance < 0 or distance >= 10_000:  # NaN: no order
             raise ValueError(f"Ligne {number} : la distance doit être positive (en km).")
         accesses.append((kind, parts[1][:200], distance))
     return accesses
@@ -265,7 +270,8 @@ class PremisesForm(FrenchForm):
     availability = SelectField("Disponibilité", choices=choices(Availability))
     available_from = DateField("Disponible à partir du", validators=[Optional()])
     ceiling_height_m = FrenchDecimalField(
-        "Hauteur sous plafond (m)", validators=[Optional(), positive("Hauteur positive attendue.")]
+        "Hauteur sous plafond (m)",
+        validators=[Optional(), positive("Hauteur positive attendue.", Decimal("999.99"))],
     )
     cadastral_refs = StringField(
         "Références cadastrales", filters=[strip], validators=[Optional(), Length(max=500)],

@@ -92,7 +92,10 @@ def parse_geojson(text: str, *, allowed: tuple[str, ...] = PERIMETER_TYPES) -> P
 def _geometry_objects(data: dict) -> list[dict]:
     kind = data.get("type")
     if kind == "FeatureCollection":
-        return [f.get("geometry") for f in data.get("features") or [] if f.get("geometry")]
+        features = data.get("features") or []
+        if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+            raise GeometryError("Le GeoJSON est mal formé : « features » doit être une liste.")
+        return [f.get("geometry") for f in features if f.get("geometry")]
     if kind == "Feature":
         return [data["geometry"]] if data.get("geometry") else []
     return [data]
@@ -109,7 +112,9 @@ def _geometry(data) -> BaseGeometry:
 
 def _declared_srid(data: dict) -> int | None:
     """The SRID named by a GeoJSON 2008 ``crs`` member (still written by GIS software)."""
-    name = str(((data.get("crs") or {}).get("properties") or {}).get("name") or "")
+    crs = data.get("crs")
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = str(properties.get("name") or "") if isinstance(properties, dict) else ""
     if not name:
         return None
     if name.endswith(("CRS84", ":4326", "::4326")):
@@ -180,12 +185,20 @@ def cnig_site_geojson(text: str, *, site_name: str) -> str:
     """The ``site_geomsurf`` of a CNIG site-eco CSV: its only row, or the row of ``site_name``."""
     header = text.splitlines()[0] if text.strip() else ""
     delimiter = ";" if header.count(";") >= header.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    if "site_geomsurf" not in (reader.fieldnames or []):
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        if "site_geomsurf" not in (reader.fieldnames or []):
+            raise GeometryError(
+                "Ce fichier n'est pas au format CNIG site-eco : la colonne site_geomsurf manque."
+            )
+        rows = [  # cells beyond the header's columns (under the key None) are ignored
+            row for row in reader
+            if any((value or "").strip() for key, value in row.items() if key is not None)
+        ]  # fmt: skip
+    except csv.Error as error:
         raise GeometryError(
-            "Ce fichier n'est pas au format CNIG site-eco : la colonne site_geomsurf manque."
-        )
-    rows = [row for row in reader if any((value or "").strip() for value in row.values())]
+            f"Le fichier CSV est illisible ligne {reader.line_num} : vérifiez les guillemets."
+        ) from error
     if len(rows) > 1:
         rows = [r for r in rows if _normalised(r.get("site_nom") or "") == _normalised(site_name)]
         if len(rows) != 1:

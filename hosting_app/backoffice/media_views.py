@@ -51,7 +51,11 @@ def limit_upload_size() -> None:
 
 @blueprint.app_errorhandler(413)
 def too_large(_error):
-    """A French page for an oversize upload, with the way back."""
+    """A French page for an oversize upload, with the way back (JSON for the API)."""
+    if request.path.startswith("/api/"):
+        from hosting_app import api_error
+
+        return api_error(_error, 413), 413
     limit = images.max_bytes_label(current_app.config["PHOTO_MAX_BYTES"])
     back = request.referrer if request.referrer and request.referrer.startswith(
         request.host_url) else url_for("backoffice.index")  # fmt: skip

@@ -111,7 +111,10 @@ def _delimiter(text: str) -> str:
 
 def _header(text: str) -> list[str]:
     first = text.splitlines()[0] if text else ""
-    return next(csv.reader([first], delimiter=_delimiter(text)), [])
+    try:
+        return next(csv.reader([first], delimiter=_delimiter(text)), [])
+    except csv.Error:
+        return []  # not a CNIG header either
 
 
 def read_files(
@@ -154,8 +157,11 @@ def _add(texts: dict[str, str], name: str, text: str) -> None:
 
 def _rows(resource: str, text: str):
     """(line, row) of a CSV text whose columns must be exactly the schema's."""
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
-    header = next(reader, [])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        header = next(reader, [])
+    except csv.Error as error:
+        raise CnigFormatError(f"{resource} : en-tête illisible.") from error
     expected = cnig.field_names(resource)
     missing = [name for name in expected if name not in header]
     unknown = [name for name in header if name not in expected]
@@ -166,9 +172,23 @@ def _rows(resource: str, text: str):
         if unknown:
             parts.append("colonnes inconnues : " + ", ".join(unknown))
         raise CnigFormatError(f"{resource} : " + " ; ".join(parts) + ".")
-    for number, values in enumerate(reader, start=2):
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise CnigFormatError(
+                f"{resource} : ligne {reader.line_num} illisible (guillemets, séparateurs)."
+            ) from error
+        number = reader.line_num
         if not any(v.strip() for v in values):
             continue
+        if any(v.strip() for v in values[len(header) :]):
+            raise CnigFormatError(
+                f"{resource} : ligne {number} : {len(values)} cellules pour {len(header)} colonnes."
+            )
+        values = values[: len(header)]
         yield number, dict(zip(header, values + [""] * (len(header) - len(values)), strict=True))
 
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, jsonify, request
+from flask import abort, jsonify, request
 from flask_login import current_user
+from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
+from hosting_app.api.views import ApiError
 from hosting_app.auth.models import Role
 from hosting_app.extensions import db
 from hosting_app.leads import identifiers, services
 
-blueprint = Blueprint("crm_api", __name__, url_prefix="/api")
+blueprint = Blueprint(
+    "crm_api", __name__, url_prefix="/api",
+    description="CRM partagé : jeton personnel (Authorization: Bearer) ou session et jeton CSRF",
+)  # fmt: skip
+BEARER = [{"bearerAuth": []}]
 
 
 def api_roles(*roles: Role):
@@ -43,10 +49,49 @@ class MatchRequest(Schema):
     phone = fields.String(load_default=None, allow_none=True)
 
 
-@blueprint.post("/firms/match")
+class Follower(Schema):
+    """An organisation that follows a candidate (a confidential lead says only that)."""
+
+    organisation = fields.String(required=True)
+    organisation_key = fields.String(required=True)
+    since = fields.Date(required=True, allow_none=True)
+    last_contact = fields.Date(required=True, allow_none=True)
+    confidential = fields.Boolean(required=True)
+
+
+class Candidate(Schema):
+    """A firm of the CRM that may be the same, with its score and who follows it."""
+
+    firm_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    siret = fields.String(required=True, allow_none=True)
+    postcode = fields.String(required=True, allow_none=True)
+    city = fields.String(required=True, allow_none=True)
+    score = fields.Float(required=True)
+    likely = fields.Boolean(required=True)
+    reasons = fields.List(fields.String(), required=True)
+    followed_by = fields.List(fields.Nested(Follower), required=True)
+    followed_by_text = fields.List(fields.String(), required=True)
+
+
+class MatchResponse(Schema):
+    """The candidates, best first."""
+
+    candidates = fields.List(fields.Nested(Candidate), required=True)
+
+
+@blueprint.route("/firms/match", methods=["POST"])
+@blueprint.doc(
+    security=BEARER,
+    requestBody={"required": True, "content": {"application/json": {"schema": MatchRequest}}},
+)
+@blueprint.response(200, MatchResponse)
+@blueprint.alt_response(400, schema=ApiError, description="Corps invalide (ou jeton CSRF manquant)")
+@blueprint.alt_response(401, schema=ApiError, description="Authentification requise")
+@blueprint.alt_response(403, schema=ApiError, description="Réservé aux développeurs")
 @api_roles(Role.ADMIN, Role.DEVELOPER)
 def match():
-    """Ranked candidates {firm_id, name, score, reasons, followed_by} for the given firm."""
+    """Entreprises du CRM qui pourraient être celle-ci, classées, avec qui les suit."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         abort(400, description="Corps JSON attendu : {name, siret, postcode, email, phone}.")

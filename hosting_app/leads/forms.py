@@ -7,7 +7,6 @@ from datetime import date
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -22,11 +21,13 @@ from wtforms import (
 from wtforms import ValidationError as FieldError
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from hosting_app.forms import FrenchForm, strip
+from hosting_app.forms import FiniteDecimalField, FrenchForm, strip
 from hosting_app.labels import Sector
 from hosting_app.leads import identifiers
 from hosting_app.leads.models import Channel, LeadSource, WorkforceBand
 from hosting_app.sites.models import PremisesKind
+
+SURFACE_MESSAGE = "Surface positive attendue (moins de 100 millions de m²)."
 
 
 def _choices(enum_cls, empty: str | None = "—") -> list[SelectChoice]:
@@ -191,22 +192,29 @@ class LeadForm(FrenchForm):
     premises_kind = SelectField(
         "Type de local", choices=_choices(PremisesKind), validators=[Optional()]
     )
-    surface_min_m2 = DecimalField(
+    # Bounded by their columns: numeric(10, 2), numeric(12, 2), integer.
+    surface_min_m2 = FiniteDecimalField(
         "Surface minimale (m²)",
-        validators=[Optional(), NumberRange(min=1, message="Surface positive attendue.")],
+        validators=[Optional(), NumberRange(min=1, max=99_999_999, message=SURFACE_MESSAGE)],
     )
-    surface_max_m2 = DecimalField(
+    surface_max_m2 = FiniteDecimalField(
         "Surface maximale (m²)",
-        validators=[Optional(), NumberRange(min=1, message="Surface positive attendue.")],
+        validators=[Optional(), NumberRange(min=1, max=99_999_999, message=SURFACE_MESSAGE)],
     )
-    budget_eur_year = DecimalField(
+    budget_eur_year = FiniteDecimalField(
         "Budget annuel (€ HT)",
-        validators=[Optional(), NumberRange(min=1, message="Montant positif attendu.")],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=9_999_999_999, message="Montant positif attendu."),
+        ],
     )
     target_date = DateField("Date d'installation souhaitée", validators=[Optional()])
     jobs_planned = IntegerField(
         "Emplois prévus",
-        validators=[Optional(), NumberRange(min=0, message="Nombre positif attendu.")],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1_000_000, message="Nombre positif attendu."),
+        ],
     )
     preferred_communes = SelectMultipleField(
         "Communes souhaitées", choices=[], validators=[Optional()]

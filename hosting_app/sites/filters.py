@@ -20,6 +20,7 @@ SORTS = ("surface", "price", "available_from", "distance")
 SORT_VALUES = tuple(f"{prefix}{name}" for name in SORTS for prefix in ("", "-"))
 DEFAULT_AVAILABILITY = (Availability.AVAILABLE, Availability.UNDER_CONSTRUCTION)
 MAX_RADIUS_KM = 100
+MAX_PAGE = 1_000_000  # the row offset, page × per_page, stays within PostgreSQL's bigint
 
 
 def _number(label: str, *, minimum: float = 0, maximum: float | None = None, strict=False):
@@ -34,7 +35,7 @@ def _number(label: str, *, minimum: float = 0, maximum: float | None = None, str
         validate=bound,
         allow_nan=False,
         error_messages={"invalid": f"{label} : nombre attendu.", "special": "Nombre invalide."},
-        metadata={"description": label},
+        metadata={"description": label, **({"exclusiveMinimum": True} if strict else {})},
     )
 
 
@@ -90,7 +91,9 @@ class SiteFilterSchema(Schema):
     bbox = BBox(metadata={"description": "Emprise minlon,minlat,maxlon,maxlat (WGS84)"})
     page = fields.Integer(
         load_default=1,
-        validate=validate.Range(min=1, error="Page : entier positif attendu."),
+        validate=validate.Range(
+            min=1, max=MAX_PAGE, error="Page : entier positif attendu (1 000 000 au plus)."
+        ),
         error_messages={"invalid": "Page : entier attendu."},
     )
     per_page = fields.Integer(
