@@ -331,17 +331,20 @@ def lead_from_inquiry(session: Session, *, user: User, inquiry, firm: Firm | Non
     firm made from the inquiry; its contact person and message go along; marked handled."""
     from hosting_app.inquiries.services import mark_handled
     from hosting_app.leads.models import Channel, LeadSource
+    from hosting_app.privacy.notice import ERASED_EMAIL
 
+    erased = inquiry.email == ERASED_EMAIL  # its sender was erased: no contact to recreate
     if firm is None:
         firm = create_firm(
             session, user=user,
             data={"name": inquiry.firm_name, "siret": inquiry.siret,
-                  "email_domain": identifiers.email_domain(inquiry.email)},
+                  "email_domain": None if erased else identifiers.email_domain(inquiry.email)},
         )  # fmt: skip
-    add_contact(
-        session, user=user, firm=firm, name=inquiry.contact_name, email=inquiry.email,
-        phone=inquiry.phone,
-    )  # fmt: skip
+    if not erased:
+        add_contact(
+            session, user=user, firm=firm, name=inquiry.contact_name, email=inquiry.email,
+            phone=inquiry.phone,
+        )  # fmt: skip
     what = inquiry.premises_kind.label.lower() if inquiry.premises_kind else "local"
     where = f" — {inquiry.site.name}" if inquiry.site else ""
     lead = create_lead(
