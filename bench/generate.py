@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--premises", type=int, default=100_000)
     parser.add_argument("--clear", action="store_true", help="only remove the synthetic set")
     args = parser.parse_args()
-    from hosting_app import create_app
+    from hosting_app import cache, create_app
     from hosting_app.extensions import db
 
     with create_app().app_context():
@@ -103,6 +103,7 @@ def main() -> None:
         else:
             generate(db.session, sites=args.sites, premises=args.premises)
         db.session.commit()
+        cache.invalidate()  # plain SQL: the API's response cache did not see these writes
 
 
 if __name__ == "__main__":

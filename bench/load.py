@@ -2,14 +2,19 @@
 
     .venv/bin/python -m bench.load [--duration 30] [--connections 50] [--workers N]
                                    [--premises 100000] [--firms 20000] [--write] [--drop]
+                                   [--api-cache redis|off] [--only search,…] [--keep-alive]
 
 Runs on BENCH_DATABASE_URL (created when missing), or on database ``hosting_app_bench`` of the
 embedded cluster. Prepares it with the app's own commands (``hosting-app db upgrade``,
 ``seed --no-demo``, ``firms import`` of synthetic firms, ``users create`` / ``users token``
 for a developer account) and the synthetic territory of bench/generate.py, then starts
-``scripts/serve.sh`` (gunicorn, rate limits in Redis when one answers on 127.0.0.1:6379) on a
-free port of 127.0.0.1 and runs one bounded wrk load per scenario: N connections for D
-seconds, 127.0.0.1 only, each load stops by itself and gunicorn is stopped at the end.
+``scripts/serve.sh`` (gunicorn, rate limits in Redis when one answers on 127.0.0.1:6379, and
+the public API's response cache there too unless ``--api-cache off``) on a free port of
+127.0.0.1 and runs one bounded wrk load per scenario: N connections for D seconds, 127.0.0.1
+only, each load stops by itself and gunicorn is stopped at the end. ``--only`` picks
+scenarios by key (search, searches, bbox, page, site, match). Requests say ``Connection:
+close`` as a reverse proxy's do (``--keep-alive``: wrk's own persistent connections, which
+gunicorn's sync workers do not keep).
 Requests/s, latency percentiles and errors (socket errors, timeouts, answers other than 200)
 are printed; ``--write`` appends them to BENCHMARKS.md, ``--drop`` drops BENCH_DATABASE_URL's
 database at the end. Needs wrk (``scripts/setup.sh --bench``).
@@ -21,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -54,6 +60,7 @@ WRK = shutil.which("wrk")
 class Scenario:
     """One load: a name and the requests sent in turn (method, path, JSON body or None)."""
 
+    key: str
     name: str
     requests: list[tuple[str, str, str | None]]
     bearer: bool = False
@@ -71,6 +78,12 @@ class Result:
     socket_errors: int
     timeouts: int
     not_ok: int
+    cpu_seconds: float = 0.0  # gunicorn's processes and wrk's, during the load
+
+    @property
+    def cpu_ms(self) -> float:
+        """CPU time per request (gunicorn and wrk; not PostgreSQL nor Redis), in ms."""
+        return self.cpu_seconds / max(self.requests, 1) * 1000
 
     @property
     def rate(self) -> float:
@@ -165,23 +178,33 @@ def scenarios(url: str) -> list[Scenario]:
         ]  # fmt: skip
     bodies = [json.dumps({"name": name.replace("Société", "Ste")}) for name in names]
     bodies += [json.dumps({"name": "Menuiserie Dupont", "postcode": "77127"})]
+    searches = [
+        ("GET", f"/api/premises?kind={kind}&max_rent={rent}", None)
+        for kind in ("office", "workshop", "warehouse", "mixed", "desk")
+        for rent in range(80, 200, 6)
+    ]
     return [
-        Scenario("public search API: offices ≤ 150 €/m²/yr in CAMVS (`/api/premises`)", [
+        Scenario("search", "public search API: offices ≤ 150 €/m²/yr in CAMVS (`/api/premises`)", [
             ("GET", "/api/premises?kind=office&max_rent=150&intercommunality=camvs", None)
         ]),
-        Scenario("public search API: workshops 200–400 m² within 10 km of Lieusaint", [
+        Scenario("search", "public search API: workshops 200–400 m² within 10 km of Lieusaint", [
             ("GET", "/api/premises?kind=workshop&surface_min=200&surface_max=400"
                     "&near=77251&radius_km=10&sort=distance", None)
         ]),
-        Scenario("map data by bbox, compact rows up to 5,000 (what the map fetches)", [
+        Scenario("searches", f"public search API: {len(searches)} different searches in turn "
+                             "(kind × maximum rent)", searches),
+        Scenario("bbox", "map data by bbox, compact rows up to 5,000 (what the map fetches)", [
             ("GET", f"/api/premises?{MAP_FILTERS}&format=rows&per_page=5000"
                     "&bbox=2.50,48.58,2.62,48.66", None)
         ]),
-        Scenario(f"map page `/locaux?{MAP_FILTERS}` (markers by bbox)", [
+        Scenario("page", f"map page `/locaux?{MAP_FILTERS}` (markers by bbox)", [
             ("GET", f"/locaux?{MAP_FILTERS}", None)
         ]),
-        Scenario("site page `/sites/bench-site-1`", [("GET", "/sites/bench-site-1", None)]),
+        Scenario("site", "site page `/sites/bench-site-1`", [
+            ("GET", "/sites/bench-site-1", None)
+        ]),
         Scenario(
+            "match",
             f"CRM API `POST /api/firms/match` (Bearer token, {len(bodies)} names in turn)",
             [("POST", "/api/firms/match", body) for body in bodies], bearer=True,
         ),
@@ -193,9 +216,17 @@ def _lua_string(text: str) -> str:
     return f"[==[{text}]==]"
 
 
-def wrk_script(scenario: Scenario, token: str) -> str:
-    """A wrk script sending the scenario's requests in turn and printing its figures as JSON."""
+def wrk_script(scenario: Scenario, token: str, keep_alive: bool = False) -> str:
+    """A wrk script sending the scenario's requests in turn and printing its figures as JSON.
+
+    Without ``keep_alive`` each request says ``Connection: close``, as a reverse proxy in
+    front of gunicorn does by default (nginx speaks HTTP/1.0 to its upstreams): gunicorn's
+    sync workers close the connection after each answer anyway, and a client that expects to
+    keep it open waits for its reconnections.
+    """
     headers = {"Accept": "application/json"}
+    if not keep_alive:
+        headers["Connection"] = "close"
     if scenario.bearer:
         headers["Authorization"] = f"Bearer {token}"
     lua_headers = ", ".join(f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in headers.items())
@@ -235,10 +266,28 @@ end
 """
 
 
-def run_wrk(base: str, scenario: Scenario, token: str, args: argparse.Namespace) -> Result:
+def group_cpu_seconds(pgid: int) -> float:
+    """User and system CPU time of the live processes of a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(
+    base: str, scenario: Scenario, token: str, args: argparse.Namespace, server_pgid: int
+) -> Result:
     """One bounded load of the scenario."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(wrk_script(scenario, token))
+        script.write(wrk_script(scenario, token, args.keep_alive))
+    server_before = group_cpu_seconds(server_pgid)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_before = children.ru_utime + children.ru_stime
     try:
         result = subprocess.run(  # noqa: S603 - wrk on a local URL
             [WRK, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
@@ -247,6 +296,9 @@ def run_wrk(base: str, scenario: Scenario, token: str, args: argparse.Namespace)
         )  # fmt: skip
     finally:
         os.unlink(script.name)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = group_cpu_seconds(server_pgid) - server_before
+    cpu += children.ru_utime + children.ru_stime - wrk_before
     line = next((line for line in result.stdout.splitlines() if line.startswith("WRK ")), None)
     if line is None:
         raise SystemExit(f"wrk n'a pas rendu ses mesures : {result.stdout}{result.stderr}")
@@ -260,6 +312,7 @@ def run_wrk(base: str, scenario: Scenario, token: str, args: argparse.Namespace)
         socket_errors=data["socket_errors"],
         timeouts=data["timeouts"],
         not_ok=data["not_ok"],
+        cpu_seconds=cpu,
     )
 
 
@@ -326,6 +379,15 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the data of a previous run")
     parser.add_argument("--write", action="store_true", help="append the figures to BENCHMARKS.md")
     parser.add_argument("--drop", action="store_true", help="drop BENCH_DATABASE_URL's database")
+    parser.add_argument(
+        "--api-cache", choices=("redis", "off"), default="redis",
+        help="the public API's response cache (in Redis when one answers), or none",
+    )  # fmt: skip
+    parser.add_argument("--only", help="scenario keys, comma-separated (default: all)")
+    parser.add_argument(
+        "--keep-alive", action="store_true",
+        help="let wrk keep its connections (default: Connection: close, as a reverse proxy)",
+    )  # fmt: skip
     args = parser.parse_args()
     if WRK is None:
         raise SystemExit("wrk est introuvable : lancez scripts/setup.sh --bench.")
@@ -357,6 +419,11 @@ def main() -> None:
         }
         if redis:
             env["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379"
+        env["API_CACHE"] = "redis" if redis and args.api_cache == "redis" else "off"
+        if env["API_CACHE"] == "redis":
+            env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+            # This run's own keys: the data was just replaced by plain SQL, unseen by the cache.
+            env["API_CACHE_PREFIX"] = f"hosting_app:bench-load:{secrets.token_hex(4)}"
         log = open(Path(folder) / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
         process = subprocess.Popen(  # noqa: S603 - the project's serve script
             [str(REPO / "scripts" / "serve.sh")], env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -365,9 +432,12 @@ def main() -> None:
         try:
             wait_healthy(base, process)
             load_before = os.getloadavg()[0]
+            chosen = set(args.only.split(",")) if args.only else None
             for scenario in scenarios(url):
+                if chosen is not None and scenario.key not in chosen:
+                    continue
                 print(f"Charge : {scenario.name}…", flush=True)
-                results.append((scenario, run_wrk(base, scenario, token, args)))
+                results.append((scenario, run_wrk(base, scenario, token, args, process.pid)))
                 # The workers still serve the requests queued when wrk stopped: wait for them.
                 wait_healthy(base, process)
             load_after = os.getloadavg()[0]
@@ -389,7 +459,18 @@ def main() -> None:
         "",
         f"Machine: {machine(server_version)}. Database: {premises:,} premises, {firms:,} firms. "
         f"`scripts/serve.sh` (gunicorn, {workers} sync workers, `--preload`, access log on), "
-        f"rate limits in {'Redis' if redis else 'memory'}; load from wrk "
+        f"rate limits in {'Redis' if redis else 'memory'}, "
+        + (
+            "the public API's response cache in Redis (60 s; each scenario's first requests "
+            "miss it, the others are served from it); "
+            if env["API_CACHE"] == "redis" else "no response cache (every request queried); "
+        )
+        + (
+            "wrk keeping its connections open (which sync workers close after each answer); "
+            if args.keep_alive
+            else "every request with `Connection: close`, as a reverse proxy sends them; "
+        )
+        + "load from wrk "
         f"{wrk_version.stdout.split()[1]} "
         f"({args.threads} threads) on the same machine, 127.0.0.1 only. Load average (1 min) "
         f"{load_before:.1f} before the loads, {load_after:.1f} after"
@@ -399,19 +480,22 @@ def main() -> None:
             if load_before > 1.0 else "."
         ),
         "",
-        "| scenario | requests | requests/s | p50 | p95 | p99 | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | requests | requests/s | p50 | p95 | p99 | errors | CPU / request |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]  # fmt: skip
     for scenario, result in results:
         lines.append(
             f"| {scenario.name} | {result.requests:,} | {result.rate:,.0f} | "
             f"{result.p50_ms:.0f} ms | {result.p95_ms:.0f} ms | {result.p99_ms:.0f} ms | "
-            f"{result.errors:,} |"
+            f"{result.errors:,} | {result.cpu_ms:.2f} ms |"
         )
     lines += [
         "",
         "Errors: socket errors, timeouts (10 s) and answers other than 200; "
-        f"{len(problems)} error lines in gunicorn's log (worker timeouts, 5xx).",
+        f"{len(problems)} error lines in gunicorn's log (worker timeouts, 5xx). CPU / request: "
+        "the CPU time gunicorn's processes and wrk used during the load, per request answered "
+        "(PostgreSQL's and Redis' not included): 2 cores to themselves would serve about "
+        "2,000 ms / that many requests per second.",
     ]
     report = "\n".join(lines) + "\n"
     print(report)

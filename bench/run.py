@@ -1,16 +1,21 @@
 """Benchmark of the premises search API and the map page against the raw PostGIS queries.
 
     .venv/bin/python -m bench.run [--sites 500] [--premises 100000] [--runs 100] [--write]
+                                  [--reuse] [--no-map-page]
 
 Runs on BENCH_DATABASE_URL, or on database ``hosting_app_bench`` of the embedded cluster.
 Each scenario is timed through the app (Flask test client: routing, parsing, SQLAlchemy,
 response) and as the same SQL sent straight to PostgreSQL with psycopg, in the same run;
-the ratio of the two is what the app adds. ``--write`` appends the figures to BENCHMARKS.md.
+the ratio of the two is what the app adds (the API's response cache is off: every request
+runs its query). ``--write`` appends the figures to BENCHMARKS.md; ``--reuse`` keeps the
+synthetic data of a previous run (same counts) instead of generating it again;
+``--no-map-page`` skips the map page's timing (minutes at 1,000,000 premises).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import statistics
@@ -72,11 +77,12 @@ def statements(app, query: str) -> list[str]:
         )
         return str(compiled)
 
-    result = []
+    result = [sql(queries.search_settings(local=False))]  # autocommit: for the connection
+    if filters.near:  # as the API does: the commune's centre read once, then used as a point
+        result.append(sql(queries.centre_point(filters)))
+        lon, lat = db.session.execute(queries.centre_point(filters)).one()
+        filters = dataclasses.replace(filters, point=(lon, lat))
     centre_lat = filters.point[1] if filters.point else None
-    if filters.near:
-        result.append(sql(queries.centre_latitude(filters)))
-        centre_lat = db.session.scalar(queries.centre_latitude(filters))
     if data["format"] == "rows":
         result.append(sql(queries.premises_map_rows_json(filters, centre_lat)))
     else:
@@ -149,17 +155,20 @@ def main() -> None:
     parser.add_argument("--premises", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--write", action="store_true", help="append the figures to BENCHMARKS.md")
+    parser.add_argument("--reuse", action="store_true", help="keep a previous run's data")
+    parser.add_argument("--no-map-page", action="store_true", help="skip the map page's timing")
     args = parser.parse_args()
 
     url = database_url()
-    app = create_app({"DATABASE_URL": url, "MAP_EMBED_LIMIT": 10_000})
+    app = create_app({"DATABASE_URL": url, "MAP_EMBED_LIMIT": 10_000, "API_CACHE": "off"})
     with app.app_context():
         migrate.upgrade(db.engine)
-        from seed import load
+        if not (args.reuse and synthetic_counts(db.session) == (args.sites, args.premises)):
+            from seed import load
 
-        load.run(db.session, demo_data=False)
-        generate(db.session, sites=args.sites, premises=args.premises)
-        db.session.commit()
+            load.run(db.session, demo_data=False)
+            generate(db.session, sites=args.sites, premises=args.premises)
+            db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE premises"))
             connection.execute(sa.text("VACUUM ANALYZE site"))
@@ -173,12 +182,13 @@ def main() -> None:
         f"{total:,} premises",
         "",
         f"Machine: {machine(server_version)}. {args.runs} timed runs per row after 5 warm-up runs; app "
-        "time = Flask test client (routing, parsing, SQLAlchemy, response), raw = the same "
-        "SQL sent by psycopg on one connection.",
+        "time = Flask test client (routing, parsing, SQLAlchemy, response; the response cache "
+        "off), raw = the same SQL sent by psycopg on one connection. LOAD_AVERAGE",
         "",
         "| search API scenario | app p50 | app p95 | raw p50 | raw p95 | ratio p50 | size |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    load_before = os.getloadavg()[0]
     for name, query in SEARCHES.items():
         api_samples, size = time_api(client, query, args.runs)
         with app.app_context():
@@ -191,6 +201,14 @@ def main() -> None:
             f"{a50 / r50:.2f}× | {size / 1024:.0f} KiB |"
         )
 
+    lines[2] = lines[2].replace(
+        "LOAD_AVERAGE",
+        f"Load average (1 min) {load_before:.1f} before the searches, "
+        f"{os.getloadavg()[0]:.1f} after.",
+    )
+    if args.no_map_page:
+        finish("\n".join(lines) + "\n", args.write)
+        return
     with app.app_context():
         filters, _ = search_filters.parse(MultiDict(parse_qsl(MAP_QUERY)))
         matching = db.session.scalar(queries.premises_count(filters, None))
@@ -213,11 +231,26 @@ def main() -> None:
             f"| {label} | {p50:.0f} ms | {p95:.0f} ms | {size / 1024:.0f} KiB | "
             f"{peak / 1024 / 1024:.1f} MiB |"
         )
-    report = "\n".join(lines) + "\n"
+    finish("\n".join(lines) + "\n", args.write)
+
+
+def finish(report: str, write: bool) -> None:
+    """Print the report; append it to BENCHMARKS.md when asked."""
     print(report)
-    if args.write:
+    if write:
         path = REPO / "BENCHMARKS.md"
         path.write_text(path.read_text() + "\n" + report if path.exists() else report)
+
+
+def synthetic_counts(session) -> tuple[int, int]:
+    """How many synthetic sites and premises the database holds."""
+    return session.execute(
+        sa.text(
+            "SELECT (SELECT count(*) FROM site WHERE slug LIKE 'bench-site-%'), "
+            "(SELECT count(*) FROM premises JOIN site ON site.id = premises.site_id "
+            "WHERE site.slug LIKE 'bench-site-%')"
+        )
+    ).one()
 
 
 if __name__ == "__main__":

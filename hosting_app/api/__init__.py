@@ -19,6 +19,7 @@ class Api(SmorestApi):
 
 def register(app: Flask) -> None:
     """Mount the API blueprints and the OpenAPI document at /api/openapi.json."""
+    from hosting_app import cache
     from hosting_app.api.views import blueprint
     from hosting_app.auth.api import blueprint as me_blueprint
     from hosting_app.leads.api import blueprint as match_blueprint
@@ -48,6 +49,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(blueprint)
     api.register_blueprint(me_blueprint)
     api.register_blueprint(match_blueprint)
+    cache.init_app(app)  # the response cache of the public GETs (hosting_app/cache.py)
 
 
 def _empty_means_no_filter(_converter, _field, ret: dict, **_kwargs) -> dict:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, abort
+import dataclasses
+
+from flask import Response, abort, current_app
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 from marshmallow import ValidationError as SchemaError
@@ -35,11 +37,25 @@ blueprint = ApiBlueprint(
 )
 
 
+COUNT_NOTE = (
+    "exact jusqu'à une limite (10 000 par défaut) ; au-delà, vaut cette limite et {flag} est "
+    "vrai : plus d'objets correspondent, sans que le compte exact soit fait"
+)
+
+
 class FeatureCollection(Schema):
-    """A GeoJSON FeatureCollection with the number of matching features."""
+    """A GeoJSON FeatureCollection with the number of matching features (up to a limit)."""
 
     type = fields.String(metadata={"example": "FeatureCollection"})
-    numberMatched = fields.Integer(metadata={"description": "Objets correspondant aux filtres"})
+    numberMatched = fields.Integer(
+        metadata={
+            "description": "Objets correspondant aux filtres, "
+            + COUNT_NOTE.format(flag="numberMatchedIsLowerBound")
+        }
+    )
+    numberMatchedIsLowerBound = fields.Boolean(
+        metadata={"description": "Vrai quand plus de numberMatched objets correspondent"}
+    )
     numberReturned = fields.Integer(metadata={"description": "Objets de cette page"})
     features = fields.List(fields.Dict(), metadata={"description": "Features GeoJSON"})
 
@@ -56,7 +72,14 @@ class Feature(Schema):
 class MarkerRows(Schema):
     """Compact rows for the map: [lat, lon, id, availability index, label, site, surface]."""
 
-    matched = fields.Integer()
+    matched = fields.Integer(
+        metadata={
+            "description": "Locaux correspondants, " + COUNT_NOTE.format(flag="matchedIsLowerBound")
+        }
+    )
+    matchedIsLowerBound = fields.Boolean(
+        metadata={"description": "Vrai quand plus de « matched » locaux correspondent"}
+    )
     rows = fields.List(fields.List(fields.Raw()))
 
 
@@ -74,15 +97,19 @@ def _filters(data: dict) -> search_filters.PremisesFilters:
         abort(400, description=search_filters.messages(error))
 
 
-def _centre_latitude(filters) -> float | None:
-    if filters.point is not None:
-        return filters.point[1]
-    if filters.near is not None:
-        latitude = db.session.scalar(queries.centre_latitude(filters))
-        if latitude is None:
+def _located(filters) -> tuple[search_filters.PremisesFilters, float | None]:
+    """The filters with a commune centre (``near``) read as its point, and the centre's latitude."""
+    db.session.execute(queries.search_settings())  # for this request's transaction
+    if filters.point is None and filters.near is not None:
+        point = db.session.execute(queries.centre_point(filters)).first()
+        if point is None:
             abort(400, description={"near": [f"Commune inconnue : {filters.near}."]})
-        return latitude
-    return None
+        filters = dataclasses.replace(filters, point=(point[0], point[1]))
+    return filters, filters.point[1] if filters.point is not None else None
+
+
+def _count_limit() -> int:
+    return current_app.config.get("SEARCH_COUNT_LIMIT", queries.COUNT_LIMIT)
 
 
 def _geojson(text: str) -> Response:
@@ -90,28 +117,40 @@ def _geojson(text: str) -> Response:
 
 
 @blueprint.route("/sites")
-@blueprint.arguments(search_filters.SiteFilterSchema, location="query", as_kwargs=False)
+@blueprint.arguments(search_filters.SiteFilterSchema(), location="query", as_kwargs=False)
 @blueprint.response(200, FeatureCollection, content_type="application/geo+json")
 @blueprint.alt_response(400, schema=ApiError)
 def sites(data):
-    """Sites d'accueil (périmètre, ou point quand le périmètre est inconnu)."""
-    filters = _filters(data)
-    return _geojson(db.session.scalar(queries.sites_geojson(filters, _centre_latitude(filters))))
+    """Sites d'accueil (périmètre, ou point quand le périmètre est inconnu).
+
+    Par ordre alphabétique. Les réponses aux requêtes anonymes sont mises en cache 60 secondes
+    (Cache-Control: public, ETag) ; une modification est visible dès la requête suivante.
+    """
+    filters, centre_lat = _located(_filters(data))
+    query = queries.sites_geojson(filters, centre_lat, count_limit=_count_limit())
+    return _geojson(db.session.scalar(query))
 
 
 @blueprint.route("/premises")
-@blueprint.arguments(search_filters.ApiPremisesSchema, location="query", as_kwargs=False)
+@blueprint.arguments(search_filters.ApiPremisesSchema(), location="query", as_kwargs=False)
 @blueprint.response(200, FeatureCollection, content_type="application/geo+json")
 @blueprint.alt_response(200, schema=MarkerRows, content_type="application/json", success=True)
 @blueprint.alt_response(400, schema=ApiError)
 def premises(data):
-    """Locaux correspondant aux filtres (par défaut : disponibles ou en construction)."""
-    filters = _filters(data)
-    centre_lat = _centre_latitude(filters)
+    """Locaux correspondant aux filtres (par défaut : disponibles ou en construction).
+
+    Ordre par défaut (sort absent ou available_from) : disponibilité la plus proche d'abord —
+    les locaux disponibles sans date, puis par date de disponibilité (une date passée signifie
+    disponible dès maintenant), puis ceux qui ne sont pas disponibles et n'ont pas de date.
+    Les réponses aux requêtes anonymes sont mises en cache 60 secondes (Cache-Control: public,
+    ETag) ; une modification des locaux est visible dès la requête suivante.
+    """
+    filters, centre_lat = _located(_filters(data))
     if data["format"] == "rows":
-        rows = db.session.scalar(queries.premises_map_rows_json(filters, centre_lat))
-        return Response(rows, mimetype="application/json")
-    return _geojson(db.session.scalar(queries.premises_geojson(filters, centre_lat)))
+        query = queries.premises_map_rows_json(filters, centre_lat, count_limit=_count_limit())
+        return Response(db.session.scalar(query), mimetype="application/json")
+    query = queries.premises_geojson(filters, centre_lat, count_limit=_count_limit())
+    return _geojson(db.session.scalar(query))
 
 
 @blueprint.route("/premises/<int:premises_id>")

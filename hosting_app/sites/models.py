@@ -227,3 +227,62 @@ class Premises(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Premises {self.label} @site {self.site_id}>"
+
+
+# --- The public search's orders and their indexes ---------------------------------------
+# Partial indexes on the premises not archived (the only ones searched), each yielding the
+# rows in one of the search's orders so that a page (LIMIT) stops reading early; the id
+# breaks ties in the key's direction, so one index serves both directions. The expressions
+# hold constants only (no current_date, no bound parameter), so that the queries built from
+# them (sites.queries) match the indexes.
+
+CURRENT_PREMISES = Premises.archived_at.is_(None)
+
+# « Disponible le plus tôt d'abord »: available with no date first, then by date (a past date
+# is available now), then the premises neither available nor dated (date unknown).
+AVAILABLE_ORDER = sa.func.coalesce(
+    Premises.available_from,
+    sa.case(
+        {sa.literal_column("'available'"): sa.literal_column("'-infinity'::date")},
+        value=Premises.availability,
+        else_=sa.literal_column("'infinity'::date"),
+    ),
+)
+PRICE = sa.func.coalesce(Premises.rent_eur_m2_year, Premises.sale_price_eur_m2)
+
+# AVAILABLE_ORDER as PostgreSQL prints it back (pg_get_indexdef), which is what Alembic compares
+# the models with; the planner matches the two as the same expression (tests/sites check it).
+_AVAILABLE_ORDER_SQL = """COALESCE(available_from,
+CASE availability
+    WHEN 'available'::text THEN '-infinity'::date
+    ELSE 'infinity'::date
+END)"""
+sa.Index("ix_premises_search_available", sa.text(_AVAILABLE_ORDER_SQL), Premises.id,
+         postgresql_where=CURRENT_PREMISES)  # fmt: skip
+sa.Index("ix_premises_search_surface", Premises.surface_m2, Premises.id,
+         postgresql_where=CURRENT_PREMISES)  # fmt: skip
+# Ascending prices, then the premises without a price; descending prices, then the same.
+sa.Index("ix_premises_search_price", PRICE, Premises.id,
+         postgresql_where=CURRENT_PREMISES)  # fmt: skip
+sa.Index("ix_premises_search_price_desc", PRICE.desc().nulls_last(), Premises.id.desc(),
+         postgresql_where=CURRENT_PREMISES)  # fmt: skip
+# Searches by site (commune, intercommunality, kind of site, sector) and the counts: every
+# column the filters read but the geometry, so that PostgreSQL reads this index alone.
+sa.Index(
+    "ix_premises_search_site", Premises.site_id, Premises.kind,
+    postgresql_include=["id", "availability", "surface_m2", "rent_eur_m2_year",
+                        "sale_price_eur_m2", "available_from"],
+    postgresql_where=CURRENT_PREMISES,
+)  # fmt: skip
+# Searches by place (radius, map's bounding box) among the premises a search shows by default:
+# about half of the table, so half the entries to read for a box.
+sa.Index(
+    "ix_premises_search_geometry", Premises.geometry, postgresql_using="gist",
+    postgresql_where=sa.and_(
+        CURRENT_PREMISES,
+        Premises.availability.in_([Availability.AVAILABLE, Availability.UNDER_CONSTRUCTION]),
+    ),
+)  # fmt: skip
+# Searches by kind and surface, around a point or not (sorted by distance, among others).
+sa.Index("ix_premises_search_kind", Premises.kind, Premises.availability, Premises.surface_m2,
+         postgresql_where=CURRENT_PREMISES)  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -13,7 +14,14 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from hosting_app.auth.models import Organisation
 from hosting_app.sites.filters import PremisesFilters
-from hosting_app.sites.models import Availability, Premises, Site, site_commune
+from hosting_app.sites.models import (
+    AVAILABLE_ORDER,
+    PRICE,
+    Availability,
+    Premises,
+    Site,
+    site_commune,
+)
 from hosting_app.territory.models import Commune
 
 
@@ -58,6 +66,8 @@ def site_coordinates(site_id: int) -> sa.Select:
 # --- Premises search: every spatial predicate is written so that the GiST index is used ---
 
 METRES_PER_DEGREE = 111_320.0
+# Matching rows are counted exactly up to this number; beyond it, « plus de 10 000 ».
+COUNT_LIMIT = 10_000
 
 
 def search_centre(filters: PremisesFilters) -> sa.ColumnElement | None:
@@ -162,13 +172,13 @@ def premises_conditions(filters: PremisesFilters, centre_lat: float | None) -> l
     if filters.kinds:
         conditions.append(Premises.kind.in_(filters.kinds))
     if filters.surface_min is not None:
-        conditions.append(Premises.surface_m2 >= filters.surface_min)
+        conditions.append(Premises.surface_m2 >= _decimal(filters.surface_min))
     if filters.surface_max is not None:
-        conditions.append(Premises.surface_m2 <= filters.surface_max)
+        conditions.append(Premises.surface_m2 <= _decimal(filters.surface_max))
     if filters.max_rent is not None:
-        conditions.append(Premises.rent_eur_m2_year <= filters.max_rent)
+        conditions.append(Premises.rent_eur_m2_year <= _decimal(filters.max_rent))
     if filters.max_sale_price is not None:
-        conditions.append(Premises.sale_price_eur_m2 <= filters.max_sale_price)
+        conditions.append(Premises.sale_price_eur_m2 <= _decimal(filters.max_sale_price))
     if filters.available_by is not None:
         conditions.append(
             sa.or_(
@@ -198,11 +208,46 @@ def premises_conditions(filters: PremisesFilters, centre_lat: float | None) -> l
     return conditions
 
 
+def search_settings(*, local: bool = True) -> sa.TextClause:
+    """Settings for the search's statements (for the transaction when ``local``).
+
+    They run in milliseconds, but PostGIS functions declare high costs (ST_DWithin: 10,000
+    operations a row), which lift some estimates above jit_above_cost: compiling them took
+    120 ms of a 270 ms search at 1,000,000 premises. Parallel workers, which such estimates
+    also call for, cost more to start than they save here, and take the cores that the other
+    requests need.
+    """
+    return sa.text(
+        "SELECT set_config('jit', 'off', :local), "
+        "set_config('max_parallel_workers_per_gather', '0', :local)"
+    ).bindparams(sa.bindparam("local", local, type_=sa.Boolean))
+
+
+def _decimal(value: float) -> Decimal:
+    """A bound for a NUMERIC column: a float parameter would turn the column into a double
+    precision value in the comparison, and its index would no longer serve the range."""
+    return Decimal(repr(value))
+
+
 def centre_latitude(filters: PremisesFilters) -> sa.Select | None:
     """A query for the latitude of the search's centre when it is a commune."""
     if filters.near is None:
         return None
     return sa.select(sa.func.ST_Y(Commune.centroid)).where(Commune.insee == filters.near)
+
+
+def centre_point(filters: PremisesFilters) -> sa.Select | None:
+    """A query for (longitude, latitude) of the search's centre when it is a commune.
+
+    Searching around these values rather than around a subquery lets PostgreSQL estimate how
+    many premises lie in the search's box, and so choose the right index.
+    """
+    if filters.near is None:
+        return None
+    centroid = Commune.centroid
+    return sa.select(sa.func.ST_X(centroid), sa.func.ST_Y(centroid)).where(
+        Commune.insee == filters.near
+    )
 
 
 def premises_search(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
@@ -216,30 +261,31 @@ def premises_search(filters: PremisesFilters, centre_lat: float | None) -> sa.Se
     distance = distance_m(filters)
     if distance is not None:
         query = query.add_columns(distance.label("distance_m"))
-    return query.order_by(*_ordering(filters, distance), Premises.id)
+    return query.order_by(*_ordering(*_sort_key(filters, distance), Premises.id))
 
 
-def _sort_key(filters: PremisesFilters, distance) -> tuple[sa.ColumnElement, bool]:
-    """The expression to sort on, and whether descending."""
+def _sort_key(filters: PremisesFilters, distance) -> tuple[sa.ColumnElement, bool, bool]:
+    """The expression to sort on, whether descending, and whether it can be NULL."""
     sort = filters.sort or ("distance" if distance is not None else "available_from")
     key = sort.lstrip("-")
     if key == "surface":
-        column = Premises.surface_m2
+        column, nullable = Premises.surface_m2, False
     elif key == "price":
-        column = sa.func.coalesce(Premises.rent_eur_m2_year, Premises.sale_price_eur_m2)
+        column, nullable = PRICE, True
     elif key == "distance":
-        column = distance
+        column, nullable = distance, True
     else:
-        column = sa.func.coalesce(Premises.available_from, sa.func.current_date())
-    return column, sort.startswith("-")
+        column, nullable = AVAILABLE_ORDER, False
+    return column, sort.startswith("-"), nullable
 
 
-def _ordered(column, descending: bool):
-    return column.desc().nulls_last() if descending else column.asc().nulls_last()
-
-
-def _ordering(filters: PremisesFilters, distance) -> list:
-    return [_ordered(*_sort_key(filters, distance))]
+def _ordering(column, descending: bool, nullable: bool, tie_breaker) -> list:
+    """ORDER BY the key then ``tie_breaker`` (the id) in the same direction, so that one
+    btree index on (key, id) yields the rows in either order; NULL keys come last."""
+    if descending:
+        key = column.desc().nulls_last() if nullable else column.desc()
+        return [key, tie_breaker.desc()]
+    return [column.asc(), tie_breaker.asc()]  # ASC puts NULLs last
 
 
 def premises_count(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
@@ -249,6 +295,29 @@ def premises_count(filters: PremisesFilters, centre_lat: float | None) -> sa.Sel
         .select_from(Premises)
         .where(*premises_conditions(filters, centre_lat))
     )
+
+
+def capped_count(query: sa.Select, limit: int) -> sa.Select:
+    """How many rows ``query`` yields, counting no further than ``limit + 1``.
+
+    Past ``limit`` the exact number is not worth reading every matching row for: a result
+    above ``limit`` means « more than ``limit`` ».
+    """
+    rows = (
+        query.with_only_columns(sa.literal(1), maintain_column_froms=True)
+        .order_by(None)
+        .limit(limit + 1)
+        .subquery()
+    )
+    return sa.select(sa.func.count()).select_from(rows)
+
+
+def premises_count_capped(
+    filters: PremisesFilters, centre_lat: float | None, limit: int = COUNT_LIMIT
+) -> sa.Select:
+    """How many premises match, up to ``limit + 1`` (see ``capped_count``)."""
+    matching = sa.select(Premises.id).where(*premises_conditions(filters, centre_lat))
+    return capped_count(matching, limit)
 
 
 # --- GeoJSON and map data, built by PostGIS ---------------------------------------------
@@ -275,17 +344,24 @@ def _site_feature() -> sa.ColumnElement:
     )  # fmt: skip
 
 
-def sites_geojson(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
+def sites_geojson(
+    filters: PremisesFilters, centre_lat: float | None, count_limit: int = COUNT_LIMIT
+) -> sa.Select:
     """A FeatureCollection (text) of the matching sites, geometry = perimeter or point."""
+    conditions = site_conditions(filters, centre_lat)
     page = (
         sa.select(_site_feature().label("feature"))
-        .where(*site_conditions(filters, centre_lat))
+        .where(*conditions)
         .order_by(Site.name)
         .limit(filters.per_page)
         .offset((filters.page - 1) * filters.per_page)
         .subquery()
     )
-    return _collection(page, sites_count(filters, centre_lat))
+    counted = capped_count(sa.select(Site.id).where(*conditions), count_limit)
+    returned = sa.func.count(page.c.feature)
+    offset, per_page = (filters.page - 1) * filters.per_page, filters.per_page
+    matched = _matched(returned, counted, offset=offset, per_page=per_page)
+    return _collection(matched, count_limit, returned, sa.func.json_agg(page.c.feature), page)
 
 
 def sites_count(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
@@ -293,20 +369,38 @@ def sites_count(filters: PremisesFilters, centre_lat: float | None) -> sa.Select
     return sa.select(sa.func.count()).select_from(Site).where(*site_conditions(filters, centre_lat))
 
 
-def _collection(page: sa.Subquery, count: sa.Select) -> sa.Select:
+def _matched(returned, counted: sa.Select, *, offset: int, per_page: int, known=None):
+    """The number matched: ``known`` (a count already made), else read off the page when it is
+    neither empty nor full, else ``counted`` — which PostgreSQL then runs only in that case."""
+    if known is None:
+        known = sa.case((sa.and_(returned > 0, returned < per_page), offset + returned))
+    return sa.func.coalesce(known, counted.scalar_subquery())
+
+
+def _collection(matched, count_limit: int, returned, features, source) -> sa.Select:
+    """The FeatureCollection (text): ``matched``, ``returned`` and ``features`` aggregate the
+    page's rows from ``source``; above ``count_limit``, « more than ``count_limit`` »."""
+    page = (
+        sa.select(
+            matched.label("matched"),
+            returned.label("returned"),
+            sa.func.coalesce(features, sa.text("'[]'::json")).label("features"),
+        )
+        .select_from(source)
+        .subquery()
+    )
     return sa.select(
         sa.cast(
             sa.func.json_build_object(
                 "type", "FeatureCollection",
-                "numberMatched", count.scalar_subquery(),
-                "numberReturned", sa.func.count(page.c.feature),
-                "features", sa.func.coalesce(
-                    sa.func.json_agg(page.c.feature), sa.text("'[]'::json")
-                ),
+                "numberMatched", sa.func.least(page.c.matched, count_limit),
+                "numberMatchedIsLowerBound", page.c.matched > count_limit,
+                "numberReturned", page.c.returned,
+                "features", page.c.features,
             ),
             sa.Text,
         )
-    ).select_from(page)  # fmt: skip
+    )  # fmt: skip
 
 
 def _premises_feature(distance) -> sa.ColumnElement:
@@ -336,49 +430,51 @@ def _premises_feature(distance) -> sa.ColumnElement:
     )  # fmt: skip
 
 
-def premises_geojson(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
+def premises_geojson(
+    filters: PremisesFilters, centre_lat: float | None, count_limit: int = COUNT_LIMIT
+) -> sa.Select:
     """A FeatureCollection (text) of one page of matching premises, in the requested order.
 
-    One scan finds the page's ids, sort keys and the number matched (a window count);
-    the features are then built for the page's rows only.
+    The page's ids and sort keys come first, read in the order of an index where one
+    serves the sort (LIMIT then stops early); the features are built for the page's rows only;
+    the number matched is counted up to ``count_limit`` (above it: « more than »).
     """
     distance = distance_m(filters)
-    key, descending = _sort_key(filters, distance)
-    columns = [
-        Premises.id.label("id"),
-        key.label("sort_key"),
-        sa.func.count().over().label("matched"),
-    ]
+    key, descending, nullable = _sort_key(filters, distance)
+    conditions = premises_conditions(filters, centre_lat)
+    columns = [Premises.id.label("id"), key.label("sort_key")]
     if distance is not None:
         columns.append(distance.label("distance"))
+    by_distance = key is distance
+    if by_distance:
+        # No index yields this order: every match is read and sorted anyway, so count them
+        # in the same scan.
+        columns.append(sa.func.count().over().label("matched"))
+    offset = (filters.page - 1) * filters.per_page
     page = (
         sa.select(*columns)
-        .select_from(Premises)
-        .where(*premises_conditions(filters, centre_lat))
-        .order_by(_ordered(key, descending), Premises.id)
+        .where(*conditions)
+        .order_by(*_ordering(key, descending, nullable, Premises.id))
         .limit(filters.per_page)
-        .offset((filters.page - 1) * filters.per_page)
+        .offset(offset)
         .subquery()
     )
     feature = _premises_feature(page.c.distance if distance is not None else None)
-    features = aggregate_order_by(feature, _ordered(page.c.sort_key, descending), page.c.id)
-    # Past the last page there is no row to carry the window count: count apart (lazily).
-    matched = sa.func.coalesce(
-        sa.func.max(page.c.matched), premises_count(filters, centre_lat).scalar_subquery()
-    )
-    return sa.select(
-        sa.cast(
-            sa.func.json_build_object(
-                "type", "FeatureCollection",
-                "numberMatched", matched,
-                "numberReturned", sa.func.count(page.c.id),
-                "features", sa.func.coalesce(sa.func.json_agg(features), sa.text("'[]'::json")),
-            ),
-            sa.Text,
-        )
-    ).select_from(
-        page.join(Premises, Premises.id == page.c.id).join(Site, Site.id == Premises.site_id)
+    in_order = _ordering(page.c.sort_key, descending, nullable, page.c.id)
+    returned = sa.func.count(page.c.id)
+    counted = capped_count(sa.select(Premises.id).where(*conditions), count_limit)
+    matched = _matched(
+        returned, counted, offset=offset, per_page=filters.per_page,
+        known=sa.func.max(page.c.matched) if by_distance else None,
     )  # fmt: skip
+    source = page.join(Premises, Premises.id == page.c.id).join(Site, Site.id == Premises.site_id)
+    return _collection(
+        matched,
+        count_limit,
+        returned,
+        sa.func.json_agg(aggregate_order_by(feature, *in_order)),
+        source,
+    )
 
 
 def premises_feature(premises_id: int) -> sa.Select:
@@ -407,26 +503,70 @@ def premises_map_rows(filters: PremisesFilters, centre_lat: float | None) -> sa.
 AVAILABILITY_ORDER = [availability.value for availability in Availability]
 
 
-def premises_map_rows_json(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:
-    """``{"matched": n, "rows": [[lat, lon, id, availability index, label, site, surface]]}``
-    as text, built by PostGIS (the map's bounding-box loads)."""
-    rows = premises_map_rows(filters, centre_lat).subquery()
-    columns = list(rows.c)
-    row = sa.func.json_build_array(
-        columns[0], columns[1], columns[2],
-        sa.func.array_position(sa.cast(AVAILABILITY_ORDER, ARRAY(sa.Text)),
-                               sa.cast(columns[3], sa.Text)) - 1,
-        columns[4], columns[5], columns[6],
+def premises_map_rows_json(
+    filters: PremisesFilters, centre_lat: float | None, count_limit: int = COUNT_LIMIT
+) -> sa.Select:
+    """``{"matched": n, "matchedIsLowerBound": false, "rows": [[lat, lon, id, availability
+    index, label, site, surface]]}`` as text, built by PostGIS (the map's bounding-box loads).
+
+    One pass: matching premises that have a position are read until ``count_limit + 1`` are
+    found, in no particular order; they are counted (above ``count_limit``: « more than »)
+    and the first ``per_page`` of them become the rows, by id. When more match than the map
+    shows, it shows some and asks to zoom in.
+    """
+    located = sa.or_(Premises.geometry.is_not(None), _of_sites(Site.point.is_not(None)))
+    found = (
+        sa.select(
+            Premises.id, Premises.site_id, Premises.geometry, Premises.availability,
+            Premises.label, Premises.surface_m2,
+        )
+        .where(*premises_conditions(filters, centre_lat), located)
+        .limit(max(count_limit, filters.per_page) + 1)
+        .subquery()
     )  # fmt: skip
+    matching = sa.select(found, sa.func.row_number().over().label("n")).cte("matching")
+    shown = (
+        sa.select(
+            matching,
+            Site.name.label("site_name"),
+            sa.func.ST_PointOnSurface(sa.func.coalesce(matching.c.geometry, Site.point)).label(
+                "point"
+            ),
+        )
+        .join(Site, Site.id == matching.c.site_id)
+        .where(matching.c.n <= filters.per_page)
+        .offset(0)  # a fence: each point is computed once, not once per coordinate
+        .subquery()
+    )
+    row = sa.func.json_build_array(
+        _degrees(sa.func.ST_Y(shown.c.point)), _degrees(sa.func.ST_X(shown.c.point)),
+        shown.c.id,
+        sa.func.array_position(sa.cast(AVAILABILITY_ORDER, ARRAY(sa.Text)),
+                               sa.cast(shown.c.availability, sa.Text)) - 1,
+        shown.c.label, shown.c.site_name, shown.c.surface_m2,
+    )  # fmt: skip
+    rows = sa.select(
+        sa.func.coalesce(
+            sa.func.json_agg(aggregate_order_by(row, shown.c.id)), sa.text("'[]'::json")
+        ).label("rows")
+    ).subquery()
+    counted = sa.select(sa.func.count().label("matched")).select_from(matching).subquery()
+    # ``counted`` and ``rows`` are one row each.
     return sa.select(
         sa.cast(
             sa.func.json_build_object(
-                "matched", premises_count(filters, centre_lat).scalar_subquery(),
-                "rows", sa.func.coalesce(sa.func.json_agg(row), sa.text("'[]'::json")),
+                "matched", sa.func.least(counted.c.matched, count_limit),
+                "matchedIsLowerBound", counted.c.matched > count_limit,
+                "rows", rows.c.rows,
             ),
             sa.Text,
         )
-    ).select_from(rows)  # fmt: skip
+    ).select_from(counted.join(rows, sa.true()))  # fmt: skip
+
+
+def _degrees(value) -> sa.ColumnElement:
+    """A coordinate rounded to 6 decimals (about 0.1 m), as a double (cheaper than numeric)."""
+    return sa.func.round(value * 1e6) / 1e6
 
 
 def site_map_features(filters: PremisesFilters, centre_lat: float | None) -> sa.Select:

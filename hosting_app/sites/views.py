@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
 from hosting_app.extensions import db
@@ -48,7 +48,12 @@ def search():
         return render_template(
             "sites/search.html", errors=errors, choices=choices, args=request.args
         ), 400
-    total = db.session.scalar(queries.premises_count(filters, centre_lat))
+    # Counted up to a limit (« plus de 10 000 » beyond), never below the map's embedding limit,
+    # which decides from this count whether the markers are embedded or loaded by bbox.
+    config = current_app.config
+    count_limit = max(config["SEARCH_COUNT_LIMIT"], config.get("MAP_EMBED_LIMIT", 10_000))
+    counted = db.session.scalar(queries.premises_count_capped(filters, centre_lat, count_limit))
+    total, more = min(counted, count_limit), counted > count_limit
     rows = db.session.execute(
         queries.premises_search(filters, centre_lat)
         .limit(filters.per_page)
@@ -61,9 +66,11 @@ def search():
         for key in ("view", "page", "per_page"):
             api_args.poplist(key)
         rendered_map, unlocated = services.search_map(
-            db.session, filters, centre_lat, api_query=_query_string(api_args), count=total
+            db.session, filters, centre_lat, api_query=_query_string(api_args), count=counted
         )
     pages = max(1, -(-total // filters.per_page))
+    if more:  # the last page is unknown: « page suivante » while pages are full
+        pages = filters.page + 1 if len(rows) == filters.per_page else filters.page
     return render_template(
         "sites/search.html",
         errors={},
@@ -72,6 +79,7 @@ def search():
         filters=filters,
         rows=rows,
         total=total,
+        more=more,
         page=filters.page,
         pages=pages,
         view=view,
