@@ -202,5 +202,8 @@ def restore_command(file: Path, yes: bool) -> None:
         restore(db.engine, file)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
+    from hosting_app import cache
+
+    cache.invalidate()  # the public API's cached answers predate the restored data
     _audit("IMPORT", {"restore": str(file.resolve())})
     click.echo(f"Base « {database} » restaurée depuis {file}.")

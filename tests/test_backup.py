@@ -152,3 +152,29 @@ def test_backup_of_an_empty_database_is_refused(tmp_path):
     assert "n'est pas initialisée" in result.output
     assert not (tmp_path / "vide.dump").exists()
     engine_of(empty).dispose()
+
+
+def test_a_restore_clears_the_public_api_cache(tmp_path):
+    url = recreate_database(f"{TEST_DATABASE}_cached")
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "API_CACHE": "memory"}
+    )
+    with app.app_context():
+        migrate.upgrade(db.engine)
+        from seed import load
+
+        load.run(db.session)
+        db.session.commit()
+    engine = engine_of(app)
+    archive = tmp_path / "sauvegarde.dump"
+    assert app.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
+    with engine.begin() as conn:  # plain SQL: unseen by the cache's listeners
+        conn.execute(sa.text("UPDATE site SET name = 'Nom abîmé'"))
+    client = app.test_client()
+    assert "Nom abîmé" in client.get("/api/sites").get_data(as_text=True)  # now cached
+
+    result = app.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
+
+    assert result.exit_code == 0, result.output
+    assert "Nom abîmé" not in client.get("/api/sites").get_data(as_text=True)
+    engine.dispose()
