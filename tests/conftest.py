@@ -51,17 +51,23 @@ def recreate_database(name: str) -> str:
     return server_url(name)
 
 
-@pytest.fixture(scope="session")
-def app():
-    """The app on a freshly migrated and seeded test database."""
-    url = recreate_database(TEST_DATABASE)
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
+def seeded_app(database: str, **config):
+    """The app on database ``database``, recreated, migrated and seeded."""
+    url = recreate_database(database)
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", **config})
     with app.app_context():
         migrate.upgrade(db.engine)
         from seed import load
 
         load.run(db.session)
         db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The app on a freshly migrated and seeded test database."""
+    app = seeded_app(TEST_DATABASE)
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -8,9 +8,9 @@ import stat
 import pytest
 import sqlalchemy as sa
 
-from hosting_app import create_app, migrate
+from hosting_app import create_app
 from hosting_app.extensions import db
-from tests.conftest import TEST_DATABASE, recreate_database
+from tests.conftest import TEST_DATABASE, recreate_database, seeded_app
 
 # Every table of the app, its row count and a checksum of its rows in a stable order.
 FINGERPRINT = """
@@ -32,14 +32,7 @@ def fingerprint(engine: sa.Engine) -> dict[str, tuple[int, str]]:
 @pytest.fixture(scope="module")
 def other_app():
     """The app on a database of its own: a restore replaces a whole database."""
-    url = recreate_database(f"{TEST_DATABASE}_backup")
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
-    with app.app_context():
-        migrate.upgrade(db.engine)
-        from seed import load
-
-        load.run(db.session)
-        db.session.commit()
+    app = seeded_app(f"{TEST_DATABASE}_backup")
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -155,16 +148,7 @@ def test_backup_of_an_empty_database_is_refused(tmp_path):
 
 
 def test_a_restore_clears_the_public_api_cache(tmp_path):
-    url = recreate_database(f"{TEST_DATABASE}_cached")
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "API_CACHE": "memory"}
-    )
-    with app.app_context():
-        migrate.upgrade(db.engine)
-        from seed import load
-
-        load.run(db.session)
-        db.session.commit()
+    app = seeded_app(f"{TEST_DATABASE}_cached", API_CACHE="memory")
     engine = engine_of(app)
     archive = tmp_path / "sauvegarde.dump"
     assert app.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
