@@ -26,10 +26,25 @@ ACRONYM_DOTS = re.compile(r"\b([a-z0-9])\.(?=[a-z0-9]\b|\s|$)")
 NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
+class _Unaccented(dict):
+    """Code point → its NFKD decomposition without combining marks, worked out once per
+    character (for ``str.translate``). The same as decomposing the whole text: NFKD works
+    character by character, and its reordering only moves the marks that are dropped."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        self[code] = value = "".join(c for c in decomposed if not unicodedata.combining(c))
+        return value
+
+
+_UNACCENTED = _Unaccented()
+
+
 def strip_accents(text: str) -> str:
     """« Société Générale » → « Societe Generale »."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("œ", "oe")
+    if text.isascii():
+        return text
+    return text.translate(_UNACCENTED).replace("œ", "oe")
 
 
 def normalise_name(name: str) -> str:
@@ -79,6 +94,10 @@ class Match:
 SHOW_FROM = 0.45  # candidates below this score are not shown
 LIKELY_FROM = 0.75  # « probablement la même entreprise »
 NAME_FLOOR = 0.3  # name similarity under which the name counts for nothing
+SAME_NAME = 0.999  # name similarity from which the name counts whole
+NAME_WEIGHT = 0.8  # a name counts 0.8 × its similarity
+SAME_POSTCODE = 0.1  # what the same postcode adds to a score that has a reason already
+HALF_STEP = 0.0005  # scores are rounded to three decimals
 
 
 def score(probe: Probe, candidate: Candidate) -> Match:
@@ -92,11 +111,11 @@ def score(probe: Probe, candidate: Candidate) -> Match:
         value = 0.85
         reasons.append("même SIREN (même entreprise, autre établissement)")
     similarity = candidate.name_similarity
-    if similarity >= 0.999:
-        value = max(value, 0.8)
+    if similarity >= SAME_NAME:
+        value = max(value, NAME_WEIGHT)
         reasons.append("même nom")
     elif similarity >= NAME_FLOOR:
-        value = max(value, 0.8 * similarity)
+        value = max(value, NAME_WEIGHT * similarity)
         reasons.append(f"nom proche ({round(similarity * 100)} %)")
     if probe.email_domain and candidate.email_domain == probe.email_domain:
         value += 0.3
@@ -105,7 +124,7 @@ def score(probe: Probe, candidate: Candidate) -> Match:
         value += 0.35
         reasons.append("même téléphone")
     if probe.postcode and candidate.postcode == probe.postcode and value > 0:
-        value += 0.1
+        value += SAME_POSTCODE
         reasons.append(f"même code postal ({probe.postcode})")
     if (
         probe.siret
@@ -116,6 +135,24 @@ def score(probe: Probe, candidate: Candidate) -> Match:
         value -= 0.3  # two different companies' SIRETs: names alike, firms distinct
         reasons.append("SIRET différents")
     return Match(candidate.firm_id, round(max(0.0, min(value, 1.0)), 3), tuple(reasons))
+
+
+def name_floor(level: float, *, same_postcode: bool = False) -> float | None:
+    """The least name similarity with which a firm that shares nothing else with the probe
+    (but its postcode, when ``same_postcode``) can score ``level`` or more; None if it
+    cannot. Every firm under it scores at most ``level`` − 0.001."""
+    needed = level - HALF_STEP - (SAME_POSTCODE if same_postcode else 0.0)
+    if needed > NAME_WEIGHT:
+        return None
+    if needed > NAME_WEIGHT * SAME_NAME:
+        return SAME_NAME
+    return max(NAME_FLOOR, needed / NAME_WEIGHT - 1e-9)
+
+
+def settled(matches: list[Match], *, level: float, limit: int) -> bool:
+    """Whether the best ``limit`` matches are known although only the firms able to score
+    ``level`` on their name were looked for: ``limit`` of them score that much already."""
+    return sum(1 for m in matches if m.score >= level) >= limit
 
 
 def siren_matches(siren: str | None, candidate: Candidate) -> bool:

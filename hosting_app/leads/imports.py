@@ -16,6 +16,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,11 +78,11 @@ STAGED = (
     "phone", "sector",
 )  # fmt: skip
 AUDITED = tuple(f for f in STAGED if f != "name_normalised")
+_STAGED_FIELDS = frozenset(STAGED)
 BATCH_SIZE = 1000
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # smaller files are checked in the calling process
 MAX_REPORTED_ERRORS = 1000
 MERGE_WORK_MEM = "64MB"  # for the import's transaction: hash joins of the file with ``firm``
-PROGRESS_EVERY = 1000
 
 
 class ImportFormatError(Exception):
@@ -219,6 +220,8 @@ def _check(name: str, value: str) -> tuple[Any, str | None]:
         value = apply(value)
     if not value:
         return None, None
+    if name == "email" and identifiers.plain_email(value):
+        return value, None  # what the form's e-mail check says of it, for less
     if rule.choices is not None:
         key = value.zfill(2) if name == "workforce_band" and value.isdigit() else value
         chosen = rule.choices.get(key) or rule.choices.get(key.casefold())
@@ -253,7 +256,7 @@ def clean_firm(raw: dict[str, Any], *, required: tuple[str, ...] = ("name",)) ->
     """A row's raw text values, checked and normalised as the firm form and services do;
     raises RowInvalid with every refused value (``required``: "name" and/or "siret")."""
     problems: list[tuple[str, str]] = []
-    data = {k: v for k, v in raw.items() if k in STAGED}
+    data = {k: v for k, v in raw.items() if k in _STAGED_FIELDS}
     email = (raw.get("email") or "").strip()
     if email:
         email_value, error = _check("email", email)
@@ -312,6 +315,64 @@ def clean_batch(batch: list[Item], file_format: str) -> list[Checked]:
         else:
             checked.append((line, tuple([values.get(n) for n in STAGED]), None, None))
     return checked
+
+
+# COPY's text format: values separated by tabs, \N for NULL, these characters escaped.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    return (value if isinstance(value, str) else str(value)).translate(_COPY_ESCAPES)
+
+
+def _copy_line(line: int, staged: tuple[Any, ...]) -> str:
+    """A staged row in COPY's text format (its file line first)."""
+    try:
+        text = "\t".join(["\\N" if v is None else v for v in staged])
+    except TypeError:  # a value that is not text
+        text = None
+    nulls = staged.count(None)
+    if (
+        text is None
+        or text.count("\t") != len(staged) - 1
+        or text.count("\\") != nulls
+        or "\n" in text
+        or "\r" in text
+    ):  # a value to escape (rare): each on its own
+        text = "\t".join(map(_copy_text, staged))
+    return f"{line}\t{text}"
+
+
+@dataclass
+class CheckedBatch:
+    """A batch of rows checked for the import: its good rows as COPY input (line and STAGED
+    values), the others as (line, [(field, message)] or None, the row's note)."""
+
+    rows: int
+    copy_text: str = ""
+    closed: int = 0
+    refused: list[tuple[int, list[tuple[str, str]] | None, str | None]] = field(
+        default_factory=list
+    )
+
+
+def check_batch(batch: list[Item], file_format: str) -> CheckedBatch:
+    """Check a batch of rows and write the good ones in COPY's text format, where they are
+    checked (in a worker process for big files): the importing process only forwards them."""
+    result = CheckedBatch(rows=len(batch))
+    lines = []
+    for line, staged, problems, note in clean_batch(batch, file_format):
+        if staged is not None:
+            lines.append(_copy_line(line, staged))
+        elif not problems and note == "closed":
+            result.closed += 1
+        else:
+            result.refused.append((line, problems, note))
+    if lines:
+        result.copy_text = "\n".join(lines) + "\n"
+    return result
 
 
 # --- Reading a file ---------------------------------------------------------------------
@@ -438,23 +499,61 @@ class FirmFile:
         position = self.index.get(source.lower())
         return self.header[position].strip() if position is not None else source
 
-    def rows(self, *, workers: int = 0) -> Iterator[ParsedRow]:
+    def rows(self, *, workers: int = 0, meanwhile: bool = True) -> Iterator[ParsedRow]:
         """Every data row, parsed and checked (blank lines ignored); checked by ``workers``
-        processes when there are any (the rows come in the file's order either way)."""
+        processes when there are any (the rows come in the file's order either way), and
+        here while they start unless ``meanwhile`` is False."""
+        for results in self._checked(clean_batch, workers, meanwhile):
+            yield from self._parsed(results)
+
+    def checked_batches(
+        self, *, workers: int = 0, meanwhile: bool = True
+    ) -> Iterator[CheckedBatch]:
+        """The rows, checked BATCH_SIZE at a time and the good ones written for COPY, by
+        ``workers`` processes when there are any (in the file's order either way), and here
+        while they start unless ``meanwhile`` is False."""
+        return self._checked(check_batch, workers, meanwhile)
+
+    def errors(
+        self, line: int, problems: list[tuple[str, str]] | None, note: str | None
+    ) -> list[RowError]:
+        """A refused row's errors, each in its column as the file names it."""
+        if problems:
+            return [RowError(line, self.column(f), m) for f, m in problems]
+        return [RowError(line, "", note or "")]
+
+    def _checked(
+        self, check: Callable[[list[Item], str], Any], workers: int, meanwhile: bool = True
+    ) -> Iterator[Any]:
+        """``check`` of each batch of rows, in order; by ``workers`` processes if any. The
+        processes take a while to start (the first time, the forkserver imports the app):
+        meanwhile, batches are checked here."""
+        batches = self._batches()
         if workers < 1:
-            for batch in self._batches():
-                yield from self._parsed(clean_batch(batch, self.format))
+            for batch in batches:
+                yield check(batch, self.format)
             return
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
-        with context.Pool(workers) as pool:
+        starter = ThreadPoolExecutor(1)
+        starting = starter.submit(context.Pool, workers)
+        starter.shutdown(wait=False)
+        try:
+            while meanwhile and not starting.done():
+                batch = next(batches, None)
+                if batch is None:
+                    return
+                yield check(batch, self.format)
+            pool = starting.result()
             pending: deque = deque()
-            for batch in self._batches():
-                pending.append(pool.apply_async(clean_batch, (batch, self.format)))
+            for batch in batches:
+                pending.append(pool.apply_async(check, (batch, self.format)))
                 if len(pending) > 2 * workers:
-                    yield from self._parsed(pending.popleft().get())
+                    yield pending.popleft().get()
             while pending:
-                yield from self._parsed(pending.popleft().get())
+                yield pending.popleft().get()
+        finally:  # the processes end with the rows, or as soon as they have started
+            starting.add_done_callback(lambda started: started.result().terminate())
 
     def _batches(self) -> Iterator[list[Item]]:
         """The file's rows, BATCH_SIZE at a time, as (line, cells read or None, note)."""
@@ -487,13 +586,10 @@ class FirmFile:
         for line, staged, problems, note in results:
             if staged is not None:
                 yield ParsedRow(line, staged)
-            elif problems:
-                yield ParsedRow(line, errors=tuple(
-                    RowError(line, self.column(f), m) for f, m in problems))  # fmt: skip
-            elif note == "closed":
+            elif not problems and note == "closed":
                 yield ParsedRow(line, skipped=note)
             else:
-                yield ParsedRow(line, errors=(RowError(line, "", note or ""),))
+                yield ParsedRow(line, errors=tuple(self.errors(line, problems, note)))
 
 
 NOT_UTF8 = "Le fichier n'est pas en UTF-8 : enregistrez-le au format « CSV UTF-8 »."
@@ -623,9 +719,10 @@ def import_firms(
 
     With any refused row, nothing is written and the report lists the errors; raises
     ImportFormatError when the file itself cannot be read. Rows are checked by ``workers``
-    processes (default: one per CPU for files of 8 MiB or more, none below), started by
-    multiprocessing's forkserver: a script calling this needs the usual
-    ``if __name__ == "__main__":`` guard (or ``workers=0``).
+    processes (default: one per CPU for files of 8 MiB or more, none below; this process
+    checks the first batches while they start), started by multiprocessing's forkserver: a
+    script calling this needs the usual ``if __name__ == "__main__":`` guard (or
+    ``workers=0``).
     """
     if workers is None:
         big = os.path.getsize(path) >= PARALLEL_FROM_BYTES
@@ -640,23 +737,17 @@ def import_firms(
         work_mem = connection.exec_driver_sql("SHOW work_mem").scalar()
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'")  # hash joins
         driver = connection.connection.driver_connection
-        pending = 0
         with driver.cursor() as cursor, cursor.copy(COPY_SQL) as copy:
-            for row in firms.rows(workers=workers):
-                report.rows += 1
-                pending += 1
-                if pending == PROGRESS_EVERY and progress is not None:
-                    progress(pending)
-                    pending = 0
-                if row.staged is not None:
-                    copy.write_row((row.line, *row.staged))
-                elif row.skipped == "closed":
-                    report.skipped_closed += 1
-                else:
-                    for error in row.errors:
+            for batch in firms.checked_batches(workers=workers):
+                report.rows += batch.rows
+                report.skipped_closed += batch.closed
+                if batch.copy_text:
+                    copy.write(batch.copy_text)
+                for refused in batch.refused:
+                    for error in firms.errors(*refused):
                         report.add_error(error)
-        if progress is not None and pending:
-            progress(pending)
+                if progress is not None:
+                    progress(batch.rows)
         if report.ok:
             _check_duplicates(connection, firms, report)
         if report.ok:

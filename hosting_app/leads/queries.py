@@ -6,47 +6,70 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from hosting_app.auth.models import Organisation
+from hosting_app.leads import dedup
 from hosting_app.leads.dedup import Probe
 from hosting_app.leads.models import Firm, Interaction, Lead
 
-NAME_THRESHOLD = 0.3  # pg_trgm similarity under which names are not candidates
-CANDIDATES = 30
+CANDIDATES = 30  # firms fetched per kind of evidence (identifiers, name), best first
 
 
-def candidates(probe: Probe, normalised_name: str) -> sa.Select:
-    """Firms that may be the probe's: same SIRET or SIREN, trigram-similar name, same email
-    domain or phone. Each branch is served by its own index (GIN trigram, btree)."""
-    similarity = sa.func.similarity(Firm.name_normalised, normalised_name)
-    branches = []
-    if normalised_name:
-        branches.append(sa.select(Firm.id).where(Firm.name_normalised.op("%")(normalised_name)))
-    siren = probe.siren or (probe.siret[:9] if probe.siret else None)
-    if probe.siret:
-        branches.append(sa.select(Firm.id).where(Firm.siret == probe.siret))
-    if siren:
-        branches.append(sa.select(Firm.id).where(Firm.siren == siren))
-    if probe.email_domain:
-        branches.append(sa.select(Firm.id).where(Firm.email_domain == probe.email_domain))
-    if probe.phone:
-        branches.append(sa.select(Firm.id).where(Firm.phone == probe.phone))
-    if not branches:
-        branches.append(sa.select(Firm.id).where(sa.false()))
-    ids = sa.union(*branches).subquery()
+def _candidate_columns(similarity) -> tuple:
     return (
-        sa.select(
-            Firm.id,
-            similarity.label("similarity"),
-            Firm.siret,
-            Firm.siren,
-            Firm.email_domain,
-            Firm.phone,
-            Firm.postcode,
-        )
+        Firm.id,
+        similarity.label("similarity"),
+        Firm.siret,
+        Firm.siren,
+        Firm.email_domain,
+        Firm.phone,
+        Firm.postcode,
+        Firm.name,
+        Firm.city,
+    )
+
+
+def identified(probe: Probe, normalised_name: str) -> sa.Select | None:
+    """Firms that share an identifier with the probe — SIRET, SIREN, email domain or phone,
+    each served by its btree index — same SIRET and SIREN first; None if the probe has none."""
+    siren = probe.siren or (probe.siret[:9] if probe.siret else None)
+    conditions = []
+    if probe.siret:
+        conditions.append(Firm.siret == probe.siret)
+    if siren:
+        conditions.append(Firm.siren == siren)
+    if probe.email_domain:
+        conditions.append(Firm.email_domain == probe.email_domain)
+    if probe.phone:
+        conditions.append(Firm.phone == probe.phone)
+    if not conditions:
+        return None
+    similarity = sa.func.similarity(Firm.name_normalised, normalised_name)
+    ids = sa.union(*(sa.select(Firm.id).where(c) for c in conditions)).subquery()
+    first = [sa.case((c, 0), else_=1) for c in conditions[: bool(probe.siret) + bool(siren)]]
+    return (
+        sa.select(*_candidate_columns(similarity))
         .join(ids, ids.c.id == Firm.id)
         .where(Firm.merged_into_id.is_(None))
-        .order_by(similarity.desc(), Firm.id)
+        .order_by(*first, similarity.desc(), Firm.id)
         .limit(CANDIDATES)
     )
+
+
+def named(normalised_name: str, *, postcode: str | None = None) -> sa.Select:
+    """Firms whose normalised name is trigram-similar to ``normalised_name`` from the
+    transaction's ``pg_trgm.similarity_threshold`` (the ``%`` operator, served by the GIN
+    trigram index), best first: by similarity, plus what the same postcode adds to a score
+    in similarity terms."""
+    alike = (
+        sa.select(*_candidate_columns(sa.func.similarity(Firm.name_normalised, normalised_name)))
+        .where(Firm.name_normalised.op("%")(normalised_name), Firm.merged_into_id.is_(None))
+        .offset(0)  # kept as a subquery: each row's similarity is worked out once
+        .subquery()
+    )
+    rank = alike.c.similarity
+    if postcode:
+        bonus = dedup.SAME_POSTCODE / dedup.NAME_WEIGHT
+        rank = rank + sa.case((alike.c.postcode == postcode, bonus), else_=0.0)
+    return sa.select(alike).order_by(rank.desc(), alike.c.id).limit(CANDIDATES)
 
 
 def followers(firm_ids: list[int]) -> sa.Select:

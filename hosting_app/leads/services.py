@@ -26,7 +26,9 @@ LEAD_FIELDS = (
 )  # fmt: skip
 
 
-NAME_ONLY_FLOOR = round((dedup.SHOW_FROM - 0.1) / 0.8, 3)  # 0.438
+# The name searches, by the score a firm found by its name alone can reach: as much as the same
+# name, then enough to be shown. The second runs only when the first leaves room.
+NAME_LEVELS = (dedup.NAME_WEIGHT, dedup.SHOW_FROM)
 
 
 class StaleEdit(Exception):
@@ -88,27 +90,46 @@ class Follower:
         }
 
 
+def candidates(session: Session, probe: dedup.Probe, *, limit: int = 5) -> list[sa.Row]:
+    """The firms that may be the probe's: every firm sharing an identifier with it, and the
+    firms whose name alone can get them among the ``limit`` shown — looked for among the
+    names alike enough to score as much as the same name first, among all the names that
+    can be shown only when fewer than ``limit`` firms score that much."""
+    normalised = dedup.normalise_name(probe.name) if probe.name.strip() else ""
+    found: dict[int, sa.Row] = {}
+    statement = queries.identified(probe, normalised)
+    if statement is not None:
+        found.update((row.id, row) for row in session.execute(statement))
+    if not normalised:
+        return list(found.values())
+    for level in NAME_LEVELS:
+        floor = dedup.name_floor(level, same_postcode=bool(probe.postcode))
+        # The trigram index returns no name under ``floor``: no firm under it scores ``level``.
+        session.execute(
+            sa.select(sa.func.set_config("pg_trgm.similarity_threshold", str(floor), True))
+        )
+        named = queries.named(normalised, postcode=probe.postcode)
+        found.update((row.id, row) for row in session.execute(named))
+        scores = [dedup.score(probe, _candidate(row)) for row in found.values()]
+        if dedup.settled(scores, level=level, limit=limit):
+            break
+    return list(found.values())
+
+
+def _candidate(row: sa.Row) -> dedup.Candidate:
+    return dedup.Candidate(
+        firm_id=row.id, name_similarity=float(row.similarity or 0), siret=row.siret,
+        siren=row.siren, email_domain=row.email_domain, phone=row.phone, postcode=row.postcode,
+    )  # fmt: skip
+
+
 def match(session: Session, probe: dedup.Probe, *, limit: int = 5) -> list[dict[str, Any]]:
     """Ranked candidates for the probe, with who follows them, ready for JSON or a page."""
-    normalised = dedup.normalise_name(probe.name) if probe.name.strip() else ""
-    # A firm found by its name alone scores at most 0.8 × similarity + 0.1: below this
-    # similarity it could never be shown, so the trigram index need not return it.
-    session.execute(
-        sa.select(sa.func.set_config("pg_trgm.similarity_threshold", str(NAME_ONLY_FLOOR), True))
-    )
-    rows = session.execute(queries.candidates(probe, normalised)).all()
-    found = [
-        dedup.Candidate(
-            firm_id=r.id, name_similarity=float(r.similarity or 0), siret=r.siret, siren=r.siren,
-            email_domain=r.email_domain, phone=r.phone, postcode=r.postcode,
-        )
-        for r in rows
-    ]  # fmt: skip
-    ranked = dedup.rank(probe, found, limit=limit)
+    firms = {row.id: row for row in candidates(session, probe, limit=limit)}
+    ranked = dedup.rank(probe, [_candidate(row) for row in firms.values()], limit=limit)
     if not ranked:
         return []
     ids = [m.firm_id for m in ranked]
-    firms = {f.id: f for f in session.scalars(sa.select(Firm).where(Firm.id.in_(ids)))}
     following: dict[int, list[Follower]] = {i: [] for i in ids}
     for row in session.execute(queries.followers(ids)):
         following[row.firm_id].append(_follower(row))
@@ -150,8 +171,7 @@ def followed_by_text(candidate: dict[str, Any]) -> list[str]:
 
 def firm_values(data: dict[str, Any]) -> dict[str, Any]:
     """Clean a firm's raw values (identifiers validated, names normalised, domains derived)."""
-    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
-    values = {k: (None if v == "" else v) for k, v in values.items()}
+    values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
     values["siret"] = identifiers.clean_siret(values.get("siret"))
     values["siren"] = identifiers.clean_siren(values.get("siren")) or (
         values["siret"][:9] if values["siret"] else None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,10 +13,13 @@ from hosting_app.leads.dedup import (
     LIKELY_FROM,
     SHOW_FROM,
     Candidate,
+    Match,
     Probe,
+    name_floor,
     normalise_name,
     rank,
     score,
+    settled,
     strip_accents,
 )
 
@@ -112,3 +118,36 @@ def test_rank_keeps_shown_candidates_best_first(similarities):
     ranked = rank(Probe(name="x"), [Candidate(i, s) for i, s in enumerate(similarities)], limit=50)
     assert all(m.score >= SHOW_FROM for m in ranked)
     assert [m.score for m in ranked] == sorted((m.score for m in ranked), reverse=True)
+
+
+@given(st.text())
+def test_accents_are_stripped_as_unicode_decomposes_the_whole_text(text):
+    decomposed = unicodedata.normalize("NFKD", text)
+    expected = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("œ", "oe")
+    assert strip_accents(text) == expected
+
+
+float4 = st.floats(0, 1).map(lambda x: struct.unpack("f", struct.pack("f", x))[0])
+
+
+@given(float4, st.booleans(), st.sampled_from([SHOW_FROM, LIKELY_FROM, 0.8, 0.9]))
+def test_no_firm_under_the_name_floor_reaches_the_level(similarity, same_postcode, level):
+    # the database's similarity is a float4: the floor must hold for those exact values
+    probe = Probe(name="x", postcode="77127")
+    candidate = Candidate(1, similarity, postcode="77127" if same_postcode else "91250")
+    floor = name_floor(level, same_postcode=same_postcode)
+    if score(probe, candidate).score >= level:
+        assert floor is not None and similarity >= floor
+
+
+def test_name_floors():
+    assert name_floor(SHOW_FROM) == pytest.approx(0.561875)
+    assert name_floor(SHOW_FROM, same_postcode=True) == pytest.approx(0.436875)
+    assert name_floor(0.8) == 0.999  # the same name, nothing less
+    assert name_floor(0.95) is None  # no name alone scores that much
+
+
+def test_settled_when_enough_firms_reach_the_level():
+    matches = [Match(i, s) for i, s in enumerate([0.9, 0.8, 0.8, 0.79])]
+    assert settled(matches, level=0.8, limit=3)
+    assert not settled(matches, level=0.8, limit=4)

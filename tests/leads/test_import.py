@@ -191,7 +191,9 @@ def test_worker_processes_give_the_same_rows(tmp_path):
     with imports.FirmFile(path) as firms:
         alone = list(firms.rows())
     with imports.FirmFile(path) as firms:
-        assert list(firms.rows(workers=2)) == alone
+        assert list(firms.rows(workers=2, meanwhile=False)) == alone
+    with imports.FirmFile(path) as firms:
+        assert list(firms.rows(workers=2)) == alone  # the first batches checked here
     assert [e.line for p in alone for e in p.errors] == [6]
 
 
@@ -352,3 +354,30 @@ def test_worker_processes_import_the_same(session, tmp_path):
     path = write(tmp_path / "firms.csv", PROJECT_HEADER, project_rows())
     report = imports.import_firms(session, path, workers=2)
     assert (report.created, report.error_count) == (3, 0)
+
+
+def test_checked_batches_are_the_rows_as_copy_input(tmp_path):
+    rows = [row for _ in range(3) for row in project_rows()]
+    rows[4]["phone"] = "00"
+    path = write(tmp_path / "firms.csv", PROJECT_HEADER, rows)
+    with imports.FirmFile(path) as firms:
+        parsed = list(firms.rows())
+    with imports.FirmFile(path) as firms:
+        (batch,) = list(firms.checked_batches(workers=2, meanwhile=False))
+    good = [p for p in parsed if p.staged is not None]
+    assert batch.rows == 9 and batch.closed == 0
+    assert [(line, [f for f, _ in problems]) for line, problems, _ in batch.refused] == [
+        (6, ["phone"])
+    ]
+    copied = [line.split("\t") for line in batch.copy_text.splitlines()]
+    assert [int(cells[0]) for cells in copied] == [p.line for p in good]
+    assert copied[0][1:] == [v if v is not None else "\\N" for v in good[0].staged]
+
+
+def test_tabs_backslashes_and_line_breaks_reach_the_database_as_typed(session, tmp_path):
+    names = ["Atelier\tdu\tBois", "Ré\\Nov \\N", "Jardins\nde Seine", "Studio\r\nNumérique"]
+    rows = [{"name": name, "postcode": "77000"} for name in names]
+    report = imports.import_firms(session, write(tmp_path / "firms.csv", PROJECT_HEADER, rows))
+    assert report.ok, report.errors
+    stored = session.scalars(sa.select(Firm.name).where(Firm.name.in_(names))).all()
+    assert sorted(stored) == sorted(names)
