@@ -1,14 +1,15 @@
 """Response cache of the public API: the anonymous GETs of sites and premises.
 
-``/api/sites``, ``/api/premises`` and ``/api/premises/<id>`` answer the same to everyone who is
-not logged in, so their answers are kept for ``API_CACHE_TTL`` seconds (60) and served again
-without parsing nor querying:
+``/api/sites``, ``/api/premises``, ``/api/premises/<id>`` and the vector tiles
+(``/api/tiles/…``) answer the same to everyone who is not logged in, so their answers are
+kept for ``API_CACHE_TTL`` seconds (60) and served again without parsing nor querying:
 
 - where: Redis (``API_CACHE = "redis"``, the default when ``REDIS_URL`` is set), shared by
   every worker and every server; or this process's memory (``"memory"``: one process only,
   the development server); or nowhere (``"off"``, the default without Redis);
 - key: the scheme, the path and the query string normalised (parameters sorted, empty ones
-  dropped, as the API ignores them), under a prefix naming the database;
+  dropped, as the API ignores them), and whether the client accepts gzip, under a prefix
+  naming the database;
 - what: the whole answer as it left the app (status 200, every header, the body);
 - invalidation: a data version, incremented after every commit that wrote premises or sites
   (SQLAlchemy session events, so the back-office, the imports and the seed all count). Each
@@ -46,7 +47,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CACHED_ENDPOINTS = frozenset({"api.sites", "api.premises", "api.premises_one"})
+CACHED_ENDPOINTS = frozenset(
+    {"api.sites", "api.premises", "api.premises_one", "api.premises_tile", "api.sites_tile"}
+)
 RETRY_AFTER_ERROR = 5.0  # seconds without the store after it failed
 MEMORY_ENTRIES = 1024
 
@@ -177,15 +180,20 @@ def _prefix(app: Flask) -> str:
     return f"hosting_app:api:{url.host or ''}:{url.port or ''}:{url.database}"
 
 
-CACHED_PATH = re.compile(r"^/api/(?:sites|premises(?:/[0-9]+)?)$")
+CACHED_PATH = re.compile(
+    r"^/api/(?:sites|premises(?:/[0-9]+)?|tiles/(?:premises|sites)/[0-9]+/[0-9]+/[0-9]+\.pbf)$"
+)
 ENVIRON_KEY = "hosting_app.api_cache"  # (key, version) of an answer to keep
 NOT_FOR_304 = frozenset({"content-length", "content-type", "content-encoding"})
 
 
-def cache_key(scheme: str, path: str, query_string: str) -> str:
-    """The key of a request: scheme, path, parameters sorted without the empty ones."""
+def cache_key(scheme: str, path: str, query_string: str, accept_encoding: str = "") -> str:
+    """The key of a request: scheme, path, parameters sorted without the empty ones, and
+    whether the client accepts gzip (the tiles are compressed for those that do)."""
     pairs = sorted((k, v) for k, v in parse_qsl(query_string, keep_blank_values=True) if v.strip())
     raw = f"{scheme}://{path}?{urlencode(pairs)}"
+    if "gzip" in accept_encoding:
+        raw += "#gzip"
     return hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
 
 
@@ -224,7 +232,10 @@ class CachedAnswers:
         ):
             cache: ResponseCache = self.app.extensions["api_cache"]
             key = cache_key(
-                environ["wsgi.url_scheme"], environ["PATH_INFO"], environ.get("QUERY_STRING", "")
+                environ["wsgi.url_scheme"],
+                environ["PATH_INFO"],
+                environ.get("QUERY_STRING", ""),
+                environ.get("HTTP_ACCEPT_ENCODING", ""),
             )
             hit = _fresh(cache.lookup(key))
             if hit is not None:
@@ -283,7 +294,12 @@ def _serve_cached() -> Response | None:
         return None
     g.api_cache = "public"
     cache: ResponseCache = current_app.extensions["api_cache"]
-    key = cache_key(request.scheme, request.path, request.query_string.decode("latin-1"))
+    key = cache_key(
+        request.scheme,
+        request.path,
+        request.query_string.decode("latin-1"),
+        request.headers.get("Accept-Encoding", ""),
+    )
     found = cache.lookup(key)
     hit = _fresh(found)
     if hit is not None:

@@ -49,6 +49,7 @@ def from_environment(instance_path: str) -> dict:
         "FORCE_HTTPS": os.environ.get("FORCE_HTTPS", "0") == "1",
         "MAP_BASEMAP": os.environ.get("MAP_BASEMAP", "ign"),
         "MAP_EMBED_LIMIT": int(os.environ.get("MAP_EMBED_LIMIT", "10000")),
+        "TILE_CLUSTER_MAX_ZOOM": int(os.environ.get("TILE_CLUSTER_MAX_ZOOM", "13")),
         # Matching premises are counted exactly up to this number; beyond, « plus de 10 000 ».
         "SEARCH_COUNT_LIMIT": int(os.environ.get("SEARCH_COUNT_LIMIT", "10000")),
         # Response cache of the public API's anonymous GETs (hosting_app/cache.py): "redis"

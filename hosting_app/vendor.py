@@ -13,6 +13,7 @@ PACKAGES: dict[str, str] = {
     "leaflet": "leaflet/dist",
     "leaflet.markercluster": "leaflet.markercluster/dist",
     "leaflet-geoman": "@geoman-io/leaflet-geoman-free/dist",
+    "leaflet.vectorgrid": "leaflet.vectorgrid/dist",
 }
 
 

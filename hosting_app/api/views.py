@@ -1,10 +1,12 @@
-"""GET /api/sites, /api/premises, /api/premises/<id>: GeoJSON, the same filters as the pages."""
+"""GET /api/sites, /api/premises, /api/premises/<id>: GeoJSON, the same filters as the pages;
+/api/tiles/…: the same as Mapbox vector tiles."""
 
 from __future__ import annotations
 
 import dataclasses
+import gzip
 
-from flask import Response, abort, current_app
+from flask import Response, abort, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 from marshmallow import ValidationError as SchemaError
@@ -12,7 +14,7 @@ from webargs.flaskparser import FlaskParser
 
 from hosting_app.extensions import db
 from hosting_app.sites import filters as search_filters
-from hosting_app.sites import queries
+from hosting_app.sites import queries, tiles
 
 MAX_PER_PAGE = 10_000
 
@@ -91,6 +93,7 @@ class ApiError(Schema):
 
 
 def _filters(data: dict) -> search_filters.PremisesFilters:
+    data = {"page": 1, "per_page": 1, **data}  # the tiles' parameters have no pages
     try:
         return search_filters.from_data(data, max_per_page=MAX_PER_PAGE)
     except SchemaError as error:
@@ -162,3 +165,66 @@ def premises_one(premises_id: int):
     if feature is None:
         abort(404, description="Local introuvable.")
     return _geojson(feature)
+
+
+MVT = "application/vnd.mapbox-vector-tile"
+# The OpenAPI schema of a tile: bytes.
+TILE = {"type": "string", "format": "binary"}
+
+
+def _tile(statement) -> Response:
+    """The tile's bytes, gzipped when the client accepts it."""
+    body = bytes(db.session.scalar(statement))
+    response = Response(body, mimetype=MVT)
+    response.vary.add("Accept-Encoding")
+    if body and "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _check_tile(z: int, x: int, y: int) -> None:
+    if not tiles.valid(z, x, y):
+        abort(404, description=f"Tuile inexistante : {z}/{x}/{y} (zoom 0 à {tiles.MAX_ZOOM}).")
+
+
+@blueprint.route("/tiles/premises/<int:z>/<int:x>/<int:y>.pbf")
+@blueprint.arguments(search_filters.TilePremisesSchema(), location="query", as_kwargs=False)
+@blueprint.response(200, TILE, content_type=MVT)
+@blueprint.alt_response(400, schema=ApiError)
+@blueprint.alt_response(404, schema=ApiError)
+def premises_tile(data, z: int, x: int, y: int):
+    """Locaux correspondant aux filtres, en tuile vectorielle.
+
+    Mêmes filtres que /api/premises (l'emprise est celle de la tuile). Jusqu'au zoom
+    TILE_CLUSTER_MAX_ZOOM (13 par défaut), couche « clusters » : les locaux regroupés sur une
+    grille de 8 × 8 cellules par tuile, propriété n (nombre de locaux), id quand n vaut 1.
+    Au-delà, couche « premises » : un objet par position (le point du local, ou celui de son
+    site quand le local n'a pas de géométrie), propriétés n, site, slug, et pour un local
+    seul id, label, kind, availability, surface_m2. Compressée en gzip quand le client
+    l'accepte ; les réponses aux requêtes anonymes sont mises en cache 60 secondes
+    (Cache-Control: public, ETag).
+    """
+    _check_tile(z, x, y)
+    filters, centre_lat = _located(_filters(data))
+    max_zoom = current_app.config.get("TILE_CLUSTER_MAX_ZOOM", 13)
+    statement = tiles.premises_tile(filters, centre_lat, z, x, y, cluster_max_zoom=max_zoom)
+    return _tile(statement)
+
+
+@blueprint.route("/tiles/sites/<int:z>/<int:x>/<int:y>.pbf")
+@blueprint.arguments(search_filters.TileSiteSchema(), location="query", as_kwargs=False)
+@blueprint.response(200, TILE, content_type=MVT)
+@blueprint.alt_response(400, schema=ApiError)
+@blueprint.alt_response(404, schema=ApiError)
+def sites_tile(data, z: int, x: int, y: int):
+    """Sites d'accueil correspondant aux filtres, en tuile vectorielle.
+
+    Mêmes filtres que /api/sites (l'emprise est celle de la tuile). Couche « sites » :
+    périmètre, ou point quand le périmètre est inconnu ; propriétés id, name, slug, kind,
+    confidence (précision de la position). Compressée en gzip quand le client l'accepte ;
+    mise en cache comme /api/sites.
+    """
+    _check_tile(z, x, y)
+    filters, centre_lat = _located(_filters(data))
+    return _tile(tiles.sites_tile(filters, centre_lat, z, x, y))

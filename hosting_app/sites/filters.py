@@ -193,6 +193,20 @@ class ApiPremisesSchema(PremisesFilterSchema):
     )
 
 
+class TileSiteSchema(SiteFilterSchema):
+    """The sites tiles' parameters: the sites' filters, the tile standing for bbox and pages."""
+
+    class Meta:
+        exclude = ("bbox", "page", "per_page")
+
+
+class TilePremisesSchema(PremisesFilterSchema):
+    """The premises tiles' parameters: the filters, the tile standing for bbox, pages, order."""
+
+    class Meta:
+        exclude = ("bbox", "page", "per_page", "sort")
+
+
 def without_blanks(args: MultiDict) -> MultiDict:
     """The parameters that have a value (an empty form field means « no filter »)."""
     return MultiDict([(key, value) for key, value in args.items(multi=True) if value.strip()])

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-from branca.element import CssLink, Element, JavascriptLink, MacroElement
-from folium.elements import JSCSSMixin
-from folium.plugins import FastMarkerCluster
+from branca.element import CssLink, Element, JavascriptLink
+from folium.plugins import FastMarkerCluster, VectorGridProtobuf
 from folium.utilities import JsCode
 from jinja2 import Template
 from markupsafe import Markup
@@ -58,6 +57,7 @@ LOCAL_ASSETS: dict[str, str | None] = {
     "markerclusterjs": "leaflet.markercluster/leaflet.markercluster.js",
     "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
     "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
+    "vectorGrid": "leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
     # Not used by these maps.
     "jquery": None,
     "bootstrap": None,
@@ -205,66 +205,169 @@ def add_premises(m: folium.Map, rows: list[list[Any]]) -> None:
     ).add_to(m)
 
 
-class BBoxPremises(JSCSSMixin, MacroElement):
-    """Premises fetched from the API for the visible area (when too many to embed)."""
+_TILES_PANE = """
+if (!map.getPane('donnees-tuiles')) {
+    map.createPane('donnees-tuiles').style.zIndex = 450;  // above the commune contours
+}
+// VectorGrid's points are circle markers without a position of their own: Leaflet would read
+// it for their events and fail; without getLatLng it takes the pointer's position instead.
+function pointsWithoutPosition(layer) {
+    var create = layer._createLayer;
+    layer._createLayer = function () {
+        var symbolizer = create.apply(this, arguments);
+        if (symbolizer instanceof L.CircleMarker) { symbolizer.getLatLng = null; }
+        return symbolizer;
+    };
+    return layer;
+}"""
+
+
+class SiteTiles(VectorGridProtobuf):
+    """The matching sites as vector tiles (``/api/tiles/sites/…``), coloured by kind."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function () {
+        var {{ this.get_name() }} = (function () {
             var map = {{ this._parent.get_name() }};
-            var cluster = L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50});
-            cluster.addTo(map);
-            {{ this.callback }}
-            var notice = document.getElementById({{ this.notice_id|tojson }});
-            var pending = null;
-            function load() {
-                var b = map.getBounds();
-                var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
-                    .map(function (v) { return v.toFixed(5); }).join(',');
-                var url = {{ this.api_url|tojson }}
-                    + '&format=rows&per_page={{ this.limit }}&bbox=' + bbox;
-                if (pending) { pending.abort(); }
-                pending = new AbortController();
-                fetch(url, {signal: pending.signal}).then(function (r) { return r.json(); })
-                .then(function (data) {
-                    cluster.clearLayers();
-                    cluster.addLayers(data.rows.map(callback));
-                    if (notice) {
-                        notice.textContent = data.matched > data.rows.length
-                            ? data.rows.length + ' locaux affichés sur '
-                              + (data.matchedIsLowerBound ? 'plus de ' : '') + data.matched
-                              + ' dans cette zone : zoomez pour les voir tous.'
-                            : '';
-                    }
-                }).catch(function () {});
-            }
-            map.on('moveend', load);
-            load();
+            {{ this.pane_script }}
+            var colours = {{ this.colours|tojson }}, labels = {{ this.labels|tojson }};
+            var layer = pointsWithoutPosition(L.vectorGrid.protobuf({{ this.url|tojson }}, {
+                pane: 'donnees-tuiles', interactive: true, minZoom: {{ this.min_zoom }},
+                maxNativeZoom: 22,
+                vectorTileLayerStyles: {sites: function (p) {
+                    var colour = colours[p.kind] || '#444444';
+                    var rough = p.confidence === 'low' || p.confidence === 'unknown';
+                    return {color: colour, weight: 2, fill: true, fillColor: colour,
+                            fillOpacity: 0.15, radius: 9, dashArray: rough ? '6 4' : null,
+                            bubblingMouseEvents: false};  // a click on a site is not the map's
+                }}
+            }));
+            layer.on('click', function (event) {
+                var p = event.layer.properties, box = document.createElement('div');
+                var title = document.createElement('strong'), link = document.createElement('a');
+                link.href = '/sites/' + p.slug; link.textContent = p.name;
+                title.appendChild(link); box.appendChild(title);
+                var kind = document.createElement('div'); kind.textContent = labels[p.kind] || '';
+                box.appendChild(kind);
+                var at = event.latlng || map.mouseEventToLatLng(event.originalEvent);
+                L.popup().setLatLng(at).setContent(box).openOn(map);
+                L.DomEvent.stop(event);
+            });
+            return layer;
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, api_url: str, notice_id: str, limit: int = 5000):
-        """``api_url`` already has a query string (the search's filters)."""
-        super().__init__()
-        self._name = "BBoxPremises"
-        self.api_url = api_url
+    def __init__(self, url: str, min_zoom: int = 12):
+        """``url``: the tiles' URL template, ``{z}/{x}/{y}`` and the search's filters."""
+        super().__init__(url, name=f"Sites (à partir du zoom {min_zoom})")
+        self._name = "SiteTiles"
+        self.min_zoom = min_zoom
+        self.pane_script = _TILES_PANE
+        self.colours = {kind.value: colour for kind, colour in KIND_COLOURS.items()}
+        self.labels = {kind.value: kind.label for kind in SiteKind}
+
+
+class PremisesTiles(VectorGridProtobuf):
+    """The matching premises as vector tiles (``/api/tiles/premises/…``): clusters with their
+    count at low zoom, points coloured by availability beyond."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var map = {{ this._parent.get_name() }};
+            {{ this.pane_script }}
+            var colours = {{ this.colours|tojson }}, labels = {{ this.labels|tojson }};
+            function clusterIcon(n) {
+                var size = n < 10 ? 26 : n < 100 ? 32 : n < 1000 ? 38 : 46, r = size / 2 - 2;
+                var text = n < 10000 ? String(n) : Math.round(n / 1000) + ' k';
+                var svg = '<svg xmlns="http://www.w3.org/2000/svg" width="' + size
+                    + '" height="' + size + '"><circle cx="' + size / 2 + '" cy="' + size / 2
+                    + '" r="' + r + '" fill="#0b5394" fill-opacity="0.85" stroke="#ffffff" '
+                    + 'stroke-width="2"/><text x="50%" y="50%" dy="0.35em" text-anchor="middle" '
+                    + 'font-family="sans-serif" font-size="12" font-weight="bold" fill="#ffffff">'
+                    + text + '</text></svg>';
+                return L.icon({iconUrl: 'data:image/svg+xml;charset=utf-8,'
+                    + encodeURIComponent(svg), iconSize: [size, size]});
+            }
+            function point(p) {
+                return {radius: p.n > 1 ? 9 : 7, color: '#ffffff', weight: 1.5, fill: true,
+                        fillColor: colours[p.availability] || '#0b5394', fillOpacity: 0.95,
+                        bubblingMouseEvents: false};  // a click on a premises is not the map's
+            }
+            var layer = pointsWithoutPosition(L.vectorGrid.protobuf({{ this.url|tojson }}, {
+                pane: 'donnees-tuiles', interactive: true, maxNativeZoom: 22,
+                vectorTileLayerStyles: {
+                    premises: point,
+                    clusters: function (p) {
+                        return p.n > 1 ? {icon: clusterIcon(p.n), bubblingMouseEvents: false}
+                            : point(p);
+                    }
+                }
+            }));
+            function line(box, text) {
+                var div = document.createElement('div'); div.textContent = text;
+                box.appendChild(div);
+                return div;
+            }
+            layer.on('click', function (event) {
+                var p = event.layer.properties, box = document.createElement('div'), link;
+                // Leaflet reads a point symbolizer's own position, which VectorGrid leaves unset.
+                var at = event.latlng || map.mouseEventToLatLng(event.originalEvent);
+                if (p.n === 1 && p.id) {
+                    link = document.createElement('a'); link.href = '/locaux/' + p.id;
+                    link.textContent = p.label ? p.label + ' — ' + p.site : 'Voir ce local';
+                    box.appendChild(link);
+                    if (p.surface_m2) {
+                        line(box, p.surface_m2 + ' m² · ' + (labels[p.availability] || ''));
+                    }
+                } else if (p.site) {
+                    line(box, p.n + ' locaux à cet emplacement');
+                    link = document.createElement('a'); link.href = '/sites/' + p.slug;
+                    link.textContent = p.site; box.appendChild(link);
+                } else {
+                    line(box, p.n + ' locaux dans cette zone');
+                    var zoom = document.createElement('button'); zoom.type = 'button';
+                    zoom.textContent = 'Zoomer sur cette zone';
+                    zoom.addEventListener('click', function () {
+                        map.closePopup();
+                        map.setView(at, Math.min(map.getZoom() + 2, 18));
+                    });
+                    box.appendChild(zoom);
+                }
+                L.popup().setLatLng(at).setContent(box).openOn(map);
+                L.DomEvent.stop(event);
+            });
+            function announce() {  // the notice follows the map in the page
+                var notice = document.getElementById({{ this.notice_id|tojson }});
+                if (notice) { notice.textContent = {{ this.notice|tojson }}; }
+            }
+            if (document.readyState === 'loading') {
+                document.addEventListener('DOMContentLoaded', announce);
+            } else { announce(); }
+            return layer;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, notice_id: str, cluster_max_zoom: int):
+        """``url``: the tiles' URL template, ``{z}/{x}/{y}`` and the search's filters."""
+        super().__init__(url, name="Locaux")
+        self._name = "PremisesTiles"
         self.notice_id = notice_id
-        self.limit = limit
-        self.callback = premises_callback()
-        self.default_js = [
-            (
-                "markerclusterjs",
-                "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/"
-                "1.1.0/leaflet.markercluster.js",
-            )
-        ]
-        self.default_css = [
-            ("markerclustercss", "MarkerCluster.css"),
-            ("markerclusterdefaultcss", "MarkerCluster.Default.css"),
-        ]
+        self.notice = (
+            f"Trop de locaux pour les afficher un à un : jusqu'au zoom {cluster_max_zoom}, la "
+            "carte les regroupe par zone avec leur nombre ; zoomez pour les voir, ou consultez "
+            "la liste."
+        )
+        self.pane_script = _TILES_PANE
+        codes = list(Availability)
+        self.colours = {a.value: AVAILABILITY_COLOURS[a] for a in codes}
+        self.labels = {a.value: a.label for a in codes}
 
 
 def fit(m: folium.Map, bounds: list[list[float]] | None) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app, url_for
 from sqlalchemy.orm import Session
 
 from hosting_app.sites import maps, queries
-from hosting_app.sites.filters import PremisesFilters
+from hosting_app.sites.filters import PremisesFilters, TilePremisesSchema, TileSiteSchema
 from hosting_app.sites.models import PositionConfidence, Premises, Site, SiteKind
 
 TERRITORY_CENTRE = (48.59, 2.62)  # between Sénart and Melun
@@ -50,13 +51,13 @@ def search_map(
     count: int,
 ) -> tuple[maps.RenderedMap, list[Site]]:
     """The search map: matching sites by kind, the ``count`` matching premises clustered
-    (embedded, or loaded by bounding box above MAP_EMBED_LIMIT); unlocated sites."""
+    (embedded; above MAP_EMBED_LIMIT, both as vector tiles); unlocated sites."""
     m = _new_map(session)
-    maps.add_sites(
-        m, _site_features(session.execute(queries.site_map_features(filters, centre_lat)))
-    )
     limit = current_app.config.get("MAP_EMBED_LIMIT", 10_000)
     if count <= limit:
+        maps.add_sites(
+            m, _site_features(session.execute(queries.site_map_features(filters, centre_lat)))
+        )
         everything = dataclasses.replace(filters, page=1, per_page=limit)
         rows = session.execute(queries.premises_map_rows(everything, centre_lat)).all()
         maps.add_premises(
@@ -68,8 +69,13 @@ def search_map(
             ],
         )  # fmt: skip
     else:
-        api = url_for("api.premises") + "?" + api_query
-        maps.BBoxPremises(api, notice_id="map-notice").add_to(m)
+        site_query = _only(api_query, TileSiteSchema())
+        maps.SiteTiles(_tiles_url("api.sites_tile") + site_query).add_to(m)
+        maps.PremisesTiles(
+            _tiles_url("api.premises_tile") + _only(api_query, TilePremisesSchema()),
+            notice_id="map-notice",
+            cluster_max_zoom=current_app.config.get("TILE_CLUSTER_MAX_ZOOM", 13),
+        ).add_to(m)
     if filters.point is not None:
         lon, lat = filters.point
         maps.add_centre(m, lat, lon, filters.radius_km)
@@ -78,6 +84,18 @@ def search_map(
         maps.fit(m, [list(corner) for corner in bounds] if bounds else None)
     unlocated = list(session.scalars(queries.unlocated_sites(filters, centre_lat)))
     return maps.render(m, vendor_url), unlocated
+
+
+def _only(query: str, schema) -> str:
+    """``?`` and the parameters of ``query`` that ``schema`` reads (or nothing)."""
+    kept = [(k, v) for k, v in parse_qsl(query) if k in schema.fields]
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def _tiles_url(endpoint: str) -> str:
+    """A tile endpoint's URL with Leaflet's ``{z}/{x}/{y}`` placeholders."""
+    url = url_for(endpoint, z=0, x=0, y=0)
+    return url.removesuffix("/0/0/0.pbf") + "/{z}/{x}/{y}.pbf"
 
 
 def site_map(session: Session, site: Site) -> maps.RenderedMap | None:

@@ -73,10 +73,10 @@ def test_the_search_page_says_more_than(client, lab, limit):
     assert "Page 1 sur 3" in page
 
 
-def test_the_map_loads_by_bbox_above_the_limit(client, lab, limit):
+def test_the_map_loads_tiles_above_the_limit(client, lab, limit):
     limit(4)
     page = client.get(f"/locaux?{LAB}").get_data(as_text=True)
-    assert "format=rows" in page  # the markers are loaded by bounding box, not embedded
+    assert "/api/tiles/premises/{z}/{x}/{y}.pbf" in page  # vector tiles, nothing embedded
 
 
 def test_the_openapi_document_explains_the_limit(client):

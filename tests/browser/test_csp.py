@@ -108,12 +108,15 @@ def test_public_pages_draw_their_maps_without_violation(page, clean, lab):
     clean()
 
 
-def test_markers_fetched_by_bbox_pass_connect_src(app, page, clean, lab, monkeypatch):
+def test_vector_tiles_pass_connect_src_and_img_src(app, page, clean, lab, monkeypatch):
     monkeypatch.setitem(app.config, "MAP_EMBED_LIMIT", 2)
-    with page.expect_response(lambda r: "format=rows" in r.url) as response:
+    with page.expect_response(lambda r: "/api/tiles/premises/" in r.url) as response:
         page.goto(f"/locaux?{LAB}")
     assert response.value.ok
-    page.wait_for_function(MAP_STATE.replace("return {tiles", "return clustered === 6 && {tiles"))
+    # The cluster's icon (a data: SVG image) is drawn.
+    page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-donnees-tuiles-pane svg image').length > 0"
+    )
     clean()
 
 

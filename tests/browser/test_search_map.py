@@ -41,14 +41,69 @@ def test_map_shows_polygons_and_markers_and_a_filter_narrows_both(page, lab, off
     assert offline == []
 
 
-def test_above_the_embed_limit_markers_load_by_bbox(app, page, lab, offline, monkeypatch):
+# What the vector tiles drew: cluster icons (SVG images) and points (SVG paths).
+TILE_FEATURES = """() => {
+    const pane = document.querySelector('.leaflet-donnees-tuiles-pane');
+    return pane ? pane.querySelectorAll('svg image, svg path').length : 0;
+}"""
+
+
+def test_above_the_embed_limit_premises_load_as_vector_tiles(app, page, lab, offline, monkeypatch):
     monkeypatch.setitem(app.config, "MAP_EMBED_LIMIT", 2)
-    with page.expect_response(lambda r: "format=rows" in r.url) as response:
+    with page.expect_response(
+        lambda r: "/api/tiles/premises/" in r.url and ".pbf" in r.url and r.status == 200
+    ) as response:
         page.goto(f"/locaux?{LAB}")
-    assert response.value.ok
-    page.wait_for_function(COUNT_LAYERS.replace("return {markers, shapes};",
-                                                "return markers === 6;"))
+    assert response.value.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    assert "lat=" in response.value.url  # the search's filters
+    page.wait_for_function(f"() => ({TILE_FEATURES})() > 0")
+    # No marker embedded in the page (nor the marker cluster plugin): all comes from the tiles.
+    assert page.evaluate("() => window.L.MarkerClusterGroup === undefined")
+    assert "regroupe" in page.locator("#map-notice").inner_text()
+    # At this zoom the lab's 6 premises are one cluster; its popup offers to zoom in.
+    page.wait_for_load_state("networkidle")  # the map has settled on the search's circle
+    page.wait_for_function(f"() => ({TILE_FEATURES})() === 1")
+    page.locator(".leaflet-donnees-tuiles-pane svg image").click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("6 locaux dans cette zone")
+    zoom_before = page.evaluate(ZOOM)
+    popup.get_by_role("button", name="Zoomer sur cette zone").click()
+    page.wait_for_function(f"() => ({ZOOM})() > {zoom_before}")
+    # The list stays the text alternative.
+    assert page.locator("table.results tbody tr").count() == 6
+    assert axe_violations(page) == []
     assert offline == []
+
+
+def test_at_high_zoom_a_tile_point_links_to_its_premises(app, page, lab, offline, monkeypatch):
+    monkeypatch.setitem(app.config, "MAP_EMBED_LIMIT", 0)
+    page.goto(f"/locaux?{LAB}&kind=office")
+    page.wait_for_function(f"() => ({TILE_FEATURES})() > 0")
+    office = lab.premises["office"]
+    with page.expect_response(lambda r: "/api/tiles/premises/17/" in r.url):
+        page.evaluate(
+            """() => {
+                const map = window[document.querySelector('script[data-map]').dataset.map];
+                map.setView([46.9982, 2.0], 17, {animate: false});
+            }"""
+        )
+    page.wait_for_load_state("networkidle")
+    # The office lies 200 m south of the lab's centre: click its point.
+    x, y = page.evaluate(
+        """() => {
+            const map = window[document.querySelector('script[data-map]').dataset.map];
+            const p = map.latLngToContainerPoint([46.998201, 2.0]);
+            return [p.x, p.y];
+        }"""
+    )
+    page.locator(".folium-map").click(position={"x": x, "y": y})
+    link = page.locator(".leaflet-popup-content a")
+    expect(link).to_have_attribute("href", f"/locaux/{office.id}")
+    expect(link).to_contain_text("office — Site d'essai")
+    assert offline == []
+
+
+ZOOM = """() => window[document.querySelector('script[data-map]').dataset.map].getZoom()"""
 
 
 def test_clicking_the_map_chooses_the_search_point(page, lab, offline):

@@ -162,6 +162,11 @@ TABLE: dict[str, list[Case]] = {
     "api.sites": [case(GET=ANYONE)],
     "api.premises": [case(GET=ANYONE), case(lambda w: {"format": "rows"}, GET=ANYONE)],
     "api.premises_one": [case(lambda w: {"premises_id": w.premises_id}, GET=ANYONE)],
+    "api.premises_tile": [
+        case(lambda w: {"z": 10, "x": 519, "y": 353}, GET=ANYONE),
+        case(lambda w: {"z": 16, "x": 33244, "y": 22619, "kind": "office"}, GET=ANYONE),
+    ],
+    "api.sites_tile": [case(lambda w: {"z": 12, "x": 2077, "y": 1413}, GET=ANYONE)],
     "auth_api.me": [case(GET=LOGGED_IN)],
     "crm_api.match": [
         case(POST=CRM, json=lambda w: {"name": "Société Discrète Industrie"}, ok={"POST": {200}}),

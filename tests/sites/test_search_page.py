@@ -55,13 +55,17 @@ def test_map_page_loads_nothing_from_another_host_but_tiles(client):
     assert hosts <= {"data.geopf.fr", "tile.openstreetmap.org", "leafletjs.com"}, hosts
 
 
-def test_map_embeds_markers_under_the_limit_and_loads_by_bbox_above(app, client, lab, monkeypatch):
+def test_map_embeds_markers_under_the_limit_and_loads_tiles_above(app, client, lab, monkeypatch):
     embedded = client.get(f"/locaux?{LAB}").get_data(as_text=True)
-    assert "markerClusterGroup" in embedded and "format=rows" not in embedded
+    assert "markerClusterGroup" in embedded and "vectorGrid" not in embedded
     assert str(lab.premises["near"].id) in embedded
     monkeypatch.setitem(app.config, "MAP_EMBED_LIMIT", 3)
-    by_bbox = client.get(f"/locaux?{LAB}").get_data(as_text=True)
-    assert "format=rows" in by_bbox and "moveend" in by_bbox
+    tiled = client.get(f"/locaux?{LAB}").get_data(as_text=True)
+    assert "markerClusterGroup" not in tiled and "Site d&#39;essai" not in tiled.split("<table")[0]
+    # Premises and sites come from the tiles, with the search's filters (sites: theirs only).
+    assert "/api/tiles/premises/{z}/{x}/{y}.pbf?lat=47.0" in tiled
+    assert "/api/tiles/sites/{z}/{x}/{y}.pbf?lat=47.0" in tiled
+    assert "/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js" in tiled
 
 
 def test_premises_page(client, lab):
