@@ -1,7 +1,7 @@
 """Benchmark of the premises search API and the map page against the raw PostGIS queries.
 
     .venv/bin/python -m bench.run [--sites 500] [--premises 100000] [--runs 100] [--write]
-                                  [--reuse] [--no-map-page]
+                                  [--reuse] [--no-map-page] [--embedded-runs N] [--tiles-only]
 
 Runs on BENCH_DATABASE_URL, or on database ``hosting_app_bench`` of the embedded cluster.
 Each scenario is timed through the app (Flask test client: routing, parsing, SQLAlchemy,
@@ -9,7 +9,11 @@ response) and as the same SQL sent straight to PostgreSQL with psycopg, in the s
 the ratio of the two is what the app adds (the API's response cache is off: every request
 runs its query). ``--write`` appends the figures to BENCHMARKS.md; ``--reuse`` keeps the
 synthetic data of a previous run (same counts) instead of generating it again;
-``--no-map-page`` skips the map page's timing (minutes at 1,000,000 premises).
+``--no-map-page`` skips the map page's timing; ``--embedded-runs`` sets how many times the
+page is timed with every marker embedded, for comparison (seconds each at 1,000,000
+premises; 0: not timed). The vector
+tiles of the map's viewport are timed too (``tiles_section``); ``--tiles-only`` times them and
+the map page in tile mode alone.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from bench.generate import generate
 from hosting_app import create_app, migrate
 from hosting_app.extensions import db
 from hosting_app.sites import filters as search_filters
-from hosting_app.sites import queries
+from hosting_app.sites import queries, tiles
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,6 +49,90 @@ SEARCHES: dict[str, str] = {
     "no filter, first page": "",
 }
 MAP_QUERY = "kind=office&kind=workshop"
+# The map's viewport: a 1280 × 800 pixel map centred on the territory.
+VIEWPORT_CENTRE = (2.62, 48.59)  # lon, lat
+VIEWPORT_PIXELS = (1280, 800)
+TILE_ZOOMS = (10, 12, 14, 16)
+
+
+def viewport_tiles(z: int) -> list[tuple[int, int, int]]:
+    """The tiles Leaflet loads for the viewport at zoom ``z``."""
+    import math
+
+    n = 2**z
+    lon, lat = VIEWPORT_CENTRE
+    cx = (lon + 180) / 360 * n * 256
+    cy = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n * 256
+    width, height = VIEWPORT_PIXELS
+    xs = range(int((cx - width / 2) // 256), int((cx + width / 2) // 256) + 1)
+    ys = range(int((cy - height / 2) // 256), int((cy + height / 2) // 256) + 1)
+    return [(z, x, y) for x in xs for y in ys]
+
+
+def tiles_section(app, url: str, runs: int) -> list[str]:
+    """The premises tiles of the viewport at each zoom: the app against the raw SQL."""
+    from werkzeug.datastructures import MultiDict as Args
+
+    with app.app_context():
+        filters, _ = search_filters.parse(Args(parse_qsl(MAP_QUERY)))
+        max_zoom = app.config.get("TILE_CLUSTER_MAX_ZOOM", 13)
+
+        def sql(statement) -> str:
+            compiled = statement.compile(
+                dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
+            )
+            return str(compiled)
+
+        settings = sql(queries.search_settings(local=False))
+        statements = {
+            tile: [settings, sql(tiles.premises_tile(filters, None, *tile,
+                                                     cluster_max_zoom=max_zoom))]
+            for z in TILE_ZOOMS for tile in viewport_tiles(z)
+        }  # fmt: skip
+    client = app.test_client()
+    lines = [
+        "",
+        f"Vector tiles `/api/tiles/premises/{{z}}/{{x}}/{{y}}.pbf?{MAP_QUERY}` of a "
+        f"{VIEWPORT_PIXELS[0]} × {VIEWPORT_PIXELS[1]} pixel map centred on the territory, "
+        f"each tile {runs} times after 2 warm-up runs (gzip accepted, as browsers do), against "
+        f"the same ST_AsMVT statement sent by psycopg; clusters up to zoom {max_zoom}:",
+        "",
+        "| zoom | tiles | features | app p50 | app p95 | raw p50 | raw p95 | ratio p50 | "
+        "slowest tile p95 (app) | mean size (gzip) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    import gzip
+
+    import mapbox_vector_tile
+
+    for z in TILE_ZOOMS:
+        app_samples, raw_samples, sizes, features, slowest = [], [], [], 0, 0.0
+        for tile in viewport_tiles(z):
+            path = "/api/tiles/premises/{}/{}/{}.pbf?{}".format(*tile, MAP_QUERY)
+            own = []
+            for run in range(runs + 2):
+                start = time.perf_counter()
+                response = client.get(path, headers={"Accept-Encoding": "gzip"})
+                body = response.get_data()
+                if run >= 2:
+                    own.append(time.perf_counter() - start)
+                assert response.status_code == 200, body[:300]
+            app_samples += own
+            slowest = max(slowest, percentiles(own)[1])
+            sizes.append(len(body))
+            raw = gzip.decompress(body) if body else b""
+            features += sum(len(layer["features"])
+                            for layer in mapbox_vector_tile.decode(raw).values())  # fmt: skip
+            raw_samples += time_raw(url, statements[tile], runs, warm_up=2)
+        a50, a95 = percentiles(app_samples)
+        r50, r95 = percentiles(raw_samples)
+        count = len(viewport_tiles(z))
+        lines.append(
+            f"| {z} | {count} | {features:,} | {a50:.1f} ms | {a95:.1f} ms | {r50:.1f} ms | "
+            f"{r95:.1f} ms | {a50 / r50:.2f}× | {slowest:.1f} ms | "
+            f"{sum(sizes) / count / 1024:.1f} KiB |"
+        )
+    return lines
 
 
 def database_url() -> str:
@@ -104,11 +192,11 @@ def time_api(client, query: str, runs: int) -> tuple[list[float], int]:
     return samples, size
 
 
-def time_raw(url: str, sql: list[str], runs: int) -> list[float]:
+def time_raw(url: str, sql: list[str], runs: int, warm_up: int = 5) -> list[float]:
     dsn = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     samples = []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        for _ in range(5):
+        for _ in range(warm_up):
             for statement in sql:
                 conn.execute(statement.replace("%", "%%")).fetchall()
         for _ in range(runs):
@@ -157,6 +245,12 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="append the figures to BENCHMARKS.md")
     parser.add_argument("--reuse", action="store_true", help="keep a previous run's data")
     parser.add_argument("--no-map-page", action="store_true", help="skip the map page's timing")
+    parser.add_argument(
+        "--embedded-runs", type=int, help="timings of the page with every marker embedded"
+    )
+    parser.add_argument(
+        "--tiles-only", action="store_true", help="time the tiles and the page in tile mode only"
+    )
     args = parser.parse_args()
 
     url = database_url()
@@ -176,6 +270,9 @@ def main() -> None:
         url = db.engine.url.render_as_string(hide_password=False)
         server_version = db.session.scalar(sa.text("SHOW server_version"))
     client = app.test_client()
+    if args.tiles_only:
+        finish(tiles_report(app, client, url, args, server_version), args.write)
+        return
 
     lines = [
         f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {args.sites} synthetic sites, "
@@ -206,6 +303,7 @@ def main() -> None:
         f"Load average (1 min) {load_before:.1f} before the searches, "
         f"{os.getloadavg()[0]:.1f} after.",
     )
+    lines += tiles_section(app, url, max(10, args.runs // 5))
     if args.no_map_page:
         finish("\n".join(lines) + "\n", args.write)
         return
@@ -220,18 +318,51 @@ def main() -> None:
         "|---|---:|---:|---:|---:|",
     ]
     page_runs = max(10, args.runs // 5)
-    for label, limit in (
-        ("markers loaded by bbox (limit 10,000)", 10_000),
-        (f"{matching:,} markers embedded", matching + 1),
+    embedded_runs = page_runs if args.embedded_runs is None else args.embedded_runs
+    for label, limit, runs in (
+        ("vector tiles (limit 10,000)", 10_000, page_runs),
+        (f"{matching:,} markers embedded", matching + 1, embedded_runs),
     ):
+        if not runs:
+            continue
         app.config["MAP_EMBED_LIMIT"] = limit
-        samples, size, peak = time_page(client, f"/locaux?{MAP_QUERY}", page_runs)
+        samples, size, peak = time_page(client, f"/locaux?{MAP_QUERY}", runs)
         p50, p95 = percentiles(samples)
         lines.append(
             f"| {label} | {p50:.0f} ms | {p95:.0f} ms | {size / 1024:.0f} KiB | "
             f"{peak / 1024 / 1024:.1f} MiB |"
         )
     finish("\n".join(lines) + "\n", args.write)
+
+
+def tiles_report(app, client, url: str, args, server_version: str) -> str:
+    """The tiles' timing and the map page in tile mode (``--tiles-only``)."""
+    with app.app_context():
+        filters, _ = search_filters.parse(MultiDict(parse_qsl(MAP_QUERY)))
+        matching = db.session.scalar(queries.premises_count(filters, None))
+        total = db.session.scalar(sa.text("SELECT count(*) FROM premises"))
+    load_before = os.getloadavg()[0]
+    lines = [
+        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — vector tiles: {args.sites} synthetic "
+        f"sites, {total:,} premises, {matching:,} matching `{MAP_QUERY}`",
+        "",
+        f"Machine: {machine(server_version)}. App = Flask test client (the response cache "
+        "off), raw = the same SQL by psycopg on one connection. LOAD_AVERAGE",
+    ]
+    lines += tiles_section(app, url, args.runs)
+    samples, size, peak = time_page(client, f"/locaux?{MAP_QUERY}", max(10, args.runs))
+    p50, p95 = percentiles(samples)
+    lines += [
+        "",
+        f"Map page `/locaux?{MAP_QUERY}` in tile mode ({matching:,} matching premises, "
+        f"above MAP_EMBED_LIMIT): server p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+        f"{size / 1024:.0f} KiB, peak Python memory {peak / 1024 / 1024:.1f} MiB.",
+    ]
+    lines[2] = lines[2].replace(
+        "LOAD_AVERAGE",
+        f"Load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after.",
+    )
+    return "\n".join(lines) + "\n"
 
 
 def finish(report: str, write: bool) -> None:
