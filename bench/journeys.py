@@ -1,9 +1,11 @@
 """Benchmark of matching and of the dashboard at scale.
 
-    .venv/bin/python -m bench.journeys [--runs 50] [--write]
+    .venv/bin/python -m bench.journeys [--runs 50] [--sites 500 --premises 100000] [--reuse]
+                                       [--write]
 
 On BENCH_DATABASE_URL (or the embedded cluster's ``hosting_app_bench``): the synthetic
-territory of bench/generate.py (500 sites, 100,000 premises), plus 20,000 synthetic firms,
+territory of bench/generate.py (500 sites, 100,000 premises by default; ``--reuse`` keeps the
+one already there when it has that size, as ``bench.run`` leaves it), plus 20,000 synthetic firms,
 10,000 open leads and 1,000,000 interactions made by set-based SQL. Times, in one run:
 matching a lead to premises (``services.suggest``), matching a premises to the open leads
 (``services.leads_for``), and the whole dashboard (``dashboard.all_figures``).
@@ -19,7 +21,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from bench.generate import generate
-from bench.run import REPO, database_url, machine, percentiles
+from bench.run import REPO, database_url, machine, percentiles, synthetic_counts
 from hosting_app import create_app, migrate
 from hosting_app.extensions import db
 from hosting_app.journeys import dashboard, services
@@ -54,6 +56,9 @@ CRM_SQL = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--sites", type=int, default=500)
+    parser.add_argument("--premises", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true", help="keep a synthetic set of that size")
     parser.add_argument("--firms", type=int, default=20_000)
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
@@ -65,8 +70,9 @@ def main() -> None:
         migrate.upgrade(db.engine)
         from seed import load
 
-        load.run(db.session, demo_data=False)
-        generate(db.session, sites=500, premises=100_000)
+        if not (args.reuse and synthetic_counts(db.session) == (args.sites, args.premises)):
+            load.run(db.session, demo_data=False)
+            generate(db.session, sites=args.sites, premises=args.premises)
         for statement in CRM_SQL:
             db.session.execute(
                 sa.text(statement),
