@@ -12,7 +12,7 @@ for a developer account) and the synthetic territory of bench/generate.py, then 
 the public API's response cache there too unless ``--api-cache off``) on a free port of
 127.0.0.1 and runs one bounded wrk load per scenario: N connections for D seconds, 127.0.0.1
 only, each load stops by itself and gunicorn is stopped at the end. ``--only`` picks
-scenarios by key (search, searches, bbox, page, site, match). Requests say ``Connection:
+scenarios by key (search, searches, tiles, bbox, page, site, match). Requests say ``Connection:
 close`` as a reverse proxy's do (``--keep-alive``: wrk's own persistent connections, which
 gunicorn's sync workers do not keep).
 Requests/s, latency percentiles and errors (socket errors, timeouts, answers other than 200)
@@ -46,7 +46,7 @@ import sqlalchemy as sa
 from psycopg import sql
 
 from bench import firm_names
-from bench.run import REPO, database_url, machine
+from bench.run import REPO, database_url, machine, viewport_tiles
 from hosting_app.auth.tokens import PREFIX_LENGTH
 
 HOSTING_APP = str(REPO / ".venv" / "bin" / "hosting-app")
@@ -183,6 +183,11 @@ def scenarios(url: str) -> list[Scenario]:
         for kind in ("office", "workshop", "warehouse", "mixed", "desk")
         for rent in range(80, 200, 6)
     ]
+    tiles = [
+        ("GET", f"/api/tiles/premises/{z}/{x}/{y}.pbf?{MAP_FILTERS}", None)
+        for zoom in (12, 14)
+        for z, x, y in viewport_tiles(zoom)
+    ]
     return [
         Scenario("search", "public search API: offices ≤ 150 €/m²/yr in CAMVS (`/api/premises`)", [
             ("GET", "/api/premises?kind=office&max_rent=150&intercommunality=camvs", None)
@@ -193,11 +198,13 @@ def scenarios(url: str) -> list[Scenario]:
         ]),
         Scenario("searches", f"public search API: {len(searches)} different searches in turn "
                              "(kind × maximum rent)", searches),
-        Scenario("bbox", "map data by bbox, compact rows up to 5,000 (what the map fetches)", [
+        Scenario("tiles", f"map data: the viewport's {len(tiles)} vector tiles at zooms 12 and "
+                          "14 in turn (what the map fetches)", tiles),
+        Scenario("bbox", "map data by bbox, compact rows up to 5,000 (`/api/premises`)", [
             ("GET", f"/api/premises?{MAP_FILTERS}&format=rows&per_page=5000"
                     "&bbox=2.50,48.58,2.62,48.66", None)
         ]),
-        Scenario("page", f"map page `/locaux?{MAP_FILTERS}` (markers by bbox)", [
+        Scenario("page", f"map page `/locaux?{MAP_FILTERS}` (vector tiles above 10,000)", [
             ("GET", f"/locaux?{MAP_FILTERS}", None)
         ]),
         Scenario("site", "site page `/sites/bench-site-1`", [
