@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 
 def test_home_lists_the_sites_by_kind(client):
     page = client.get("/").get_data(as_text=True)
@@ -59,3 +63,14 @@ def test_unknown_site_is_a_french_404(client):
     response = client.get("/sites/nulle-part")
     assert response.status_code == 404
     assert "Page introuvable" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/locaux", "/sites/ecopole-de-senart"])
+def test_pages_name_an_icon_that_exists(client, path):
+    """Browsers ask every site for an icon: the pages name one the app serves (no 404)."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page)
+    assert match, "no icon declared"
+    icon = client.get(match.group(1))
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
