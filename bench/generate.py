@@ -76,7 +76,7 @@ def generate(session: Session, *, sites: int, premises: int, seed: float = 0.42)
         sa.text(PREMISES_SQL.format(kinds=_array(PREMISES_KINDS), kind_count=len(PREMISES_KINDS))),
         {"sites": sites, "premises": premises},
     )
-    session.execute(sa.text("ANALYZE site; ANALYZE premises"))
+    session.execute(sa.text("ANALYZE site; ANALYZE premises; ANALYZE premises_site_count"))
 
 
 def clear(session: Session) -> None:

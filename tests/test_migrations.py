@@ -9,7 +9,8 @@ from tests.conftest import TEST_DATABASE, recreate_database
 
 TABLES = {
     "organisation", "app_user", "commune", "site", "site_commune", "site_access", "premises",
-    "inquiry", "firm", "contact_person", "lead", "interaction", "audit_entry", "firm_merge",
+    "premises_site_count", "inquiry", "firm", "contact_person", "lead", "interaction",
+    "audit_entry", "firm_merge",
     "api_token", "occupancy", "lead_stage_change",
     "photo", "event", "event_organisation", "recovery_code",
 }

@@ -6,6 +6,7 @@ Parsing is pure (no database): a marshmallow schema turns a query string into
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -172,6 +173,28 @@ class PremisesFilters:
     def has_centre(self) -> bool:
         """Whether a distance can be computed."""
         return self.point is not None or self.near is not None
+
+    def counted_per_site(self) -> bool:
+        """Whether the premises' counts per site, kind and availability (the table
+        ``premises_site_count``) answer these filters, the place (``bbox``) aside.
+
+        They answer the premises' kinds and availabilities and every filter on the site;
+        any other filter that selects premises (surfaces, prices, dates, distance, or one
+        added later) needs the premises themselves, unless it keeps its default value.
+        """
+        return all(
+            getattr(self, field.name) == field.default
+            for field in dataclasses.fields(self)
+            if field.name not in SITE_COUNT_FIELDS | UNSELECTIVE_FIELDS
+        )
+
+
+# Filters the counts per site, kind and availability answer (queries.site_conditions).
+SITE_COUNT_FIELDS = frozenset(
+    {"kinds", "availability", "site_kinds", "commune", "intercommunality", "sector"}
+)
+# Fields that select no premises: the place (given by the tile) and the page's order and size.
+UNSELECTIVE_FIELDS = frozenset({"bbox", "sort", "page", "per_page"})
 
 
 DEFAULT_RADIUS_KM = 5.0

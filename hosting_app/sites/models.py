@@ -229,6 +229,33 @@ class Premises(TimestampMixin, Base):
         return f"<Premises {self.label} @site {self.site_id}>"
 
 
+class PremisesSiteCount(Base):
+    """How many premises not archived a site holds, per kind and availability (read only).
+
+    Kept exact by triggers on premises (migration 0011): the map's clusters read these
+    counts instead of counting the premises themselves when the search allows it.
+    """
+
+    __tablename__ = "premises_site_count"
+    __table_args__ = (
+        sa.CheckConstraint("n > 0", name="n_positive"),
+        # A search's kinds and availabilities over every site: read from this index alone.
+        sa.Index("ix_premises_site_count_search", "kind", "availability", "site_id",
+                 postgresql_include=["n"]),  # fmt: skip
+    )
+
+    site_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("site.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[PremisesKind] = mapped_column(
+        enum_column(PremisesKind, "premises_kind"), primary_key=True
+    )
+    availability: Mapped[Availability] = mapped_column(
+        enum_column(Availability, "availability"), primary_key=True
+    )
+    n: Mapped[int]
+
+
 # --- The public search's orders and their indexes ---------------------------------------
 # Partial indexes on the premises not archived (the only ones searched), each yielding the
 # rows in one of the search's orders so that a page (LIMIT) stops reading early; the id

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from hosting_app.sites import queries
 from hosting_app.sites.filters import PremisesFilters
-from hosting_app.sites.models import Premises, Site
+from hosting_app.sites.models import Premises, PremisesSiteCount, Site
 
 MAX_ZOOM = 22
 EXTENT = 4096  # tile coordinates per side (the MVT default)
@@ -144,23 +144,49 @@ def _premises_clusters(filters, centre_lat, z: int, x: int, y: int) -> sa.Select
             sa.and_(Site.point.is_(None), Site.perimeter.op("&&")(box_4326)),
         )
     )
-    per_site = (
-        sa.select(
-            Premises.site_id, sa.func.count().label("n"), sa.func.min(Premises.id).label("id")
+    counted = filters.counted_per_site()
+    if counted:
+        # Read off the counts per site, kind and availability: a few rows per site instead
+        # of every matching premises. The site's own filters apply to the sites here.
+        site_only = dataclasses.replace(anywhere, point=None, near=None, radius_km=None)
+        kept = queries.site_conditions(site_only, None)
+        counts = PremisesSiteCount
+        per_site = (
+            sa.select(
+                counts.site_id,
+                sa.func.sum(counts.n).label("n"),
+                sa.null().label("id"),  # looked up below for a cluster of one premises
+            )
+            .where(counts.availability.in_(filters.availability))
+            .where(*([counts.kind.in_(filters.kinds)] if filters.kinds else []))
+            .where(counts.site_id.in_(located_sites.where(*kept)))
+            .group_by(counts.site_id)
+            .subquery()
         )
-        .where(*queries.premises_conditions(anywhere, centre_lat))
-        .where(Premises.site_id.in_(located_sites))
-        .group_by(Premises.site_id)
-        .subquery()
-    )
+    else:
+        per_site = (
+            sa.select(
+                Premises.site_id,
+                sa.func.count().label("n"),
+                sa.func.min(Premises.id).label("id"),
+            )
+            .where(*queries.premises_conditions(anywhere, centre_lat))
+            .where(Premises.site_id.in_(located_sites))
+            .group_by(Premises.site_id)
+            .subquery()
+        )
     of_sites = sa.select(
-        per_site.c.n, per_site.c.id, sa.func.ST_Transform(site_point, 3857).label("point")
+        per_site.c.n,
+        sa.cast(per_site.c.id, sa.Integer).label("id"),
+        per_site.c.site_id,
+        sa.func.ST_Transform(site_point, 3857).label("point"),
     ).join(Site, Site.id == per_site.c.site_id)
     # Premises of the sites with no position, at their own point.
     unplaced = dataclasses.replace(filters, bbox=box)
     own = sa.select(
         sa.literal(1).label("n"),
         Premises.id,
+        sa.cast(sa.null(), sa.Integer).label("site_id"),
         sa.func.ST_Transform(sa.func.ST_PointOnSurface(Premises.geometry), 3857).label("point"),
     ).where(
         *queries.premises_conditions(unplaced, centre_lat),
@@ -189,12 +215,28 @@ def _premises_clusters(filters, centre_lat, z: int, x: int, y: int) -> sa.Select
             sa.func.ST_AsMVTGeom(centre, envelope, EXTENT, BUFFER, True).label("geom"),
             sa.cast(total, sa.Integer).label("n"),
             sa.case((total == 1, sa.func.min(placed.c.id))).label("id"),
+            sa.case((total == 1, sa.func.min(placed.c.site_id))).label("site_id"),
         )
         .where(px >= xmin, px < xmax, py > ymin, py <= ymax)
         .group_by(column, row)
         .subquery("clusters")
     )
-    return _mvt(rows, "clusters")
+    if not counted:
+        return _mvt(sa.select(rows.c.geom, rows.c.n, rows.c.id).subquery("clusters"), "clusters")
+    # A cluster of one premises counted per site: that premises' id (one indexed lookup).
+    lone = (
+        sa.select(Premises.id)
+        .where(Premises.site_id == rows.c.site_id)
+        .where(*queries.premises_conditions(anywhere, centre_lat))
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = sa.select(
+        rows.c.geom,
+        rows.c.n,
+        sa.case((rows.c.site_id.is_not(None), lone), else_=rows.c.id).label("id"),
+    ).subquery("clusters")
+    return _mvt(found, "clusters")
 
 
 def sites_tile(filters: PremisesFilters, centre_lat: float | None, z: int, x: int, y: int):

@@ -7,6 +7,7 @@ import math
 
 import mapbox_vector_tile
 import pytest
+import sqlalchemy as sa
 
 from hosting_app.sites import tiles
 from tests.lab import CENTRE
@@ -158,3 +159,83 @@ def test_a_cached_tile_is_stale_after_a_change(client, session, lab, app):
         assert kinds[office.id] == "workshop"
     finally:
         app.extensions["api_cache"] = previous
+
+
+# --- Clusters read off the counts per site (premises_site_count) --------------------------
+
+TERRITORY = (2.6, 48.59)  # lon, lat: Sénart and Melun Val de Seine
+
+
+def features(response) -> list:
+    """The tile's clusters as sorted (geometry, n, id): to compare two tiles exactly."""
+    assert response.status_code == 200, response.get_data()[:300]
+    decoded = mapbox_vector_tile.decode(response.get_data()).get("clusters", {"features": []})
+    return sorted(
+        (repr(f["geometry"]), f["properties"]["n"], f["properties"].get("id"))
+        for f in decoded["features"]
+    )
+
+
+def both_ways(client, monkeypatch, url: str) -> tuple[list, list]:
+    """The tile as the app makes it, then with the premises counted live."""
+    from hosting_app.sites.filters import PremisesFilters
+
+    made = features(client.get(url))
+    with monkeypatch.context() as patch:
+        patch.setattr(PremisesFilters, "counted_per_site", lambda self: False)
+        live = features(client.get(url))
+    return made, live
+
+
+def cluster_tiles(session) -> list[tuple[int, int, int]]:
+    """Tiles of the territory and of the test site, at zooms that hold clusters."""
+    return [tile_of(*TERRITORY, 10), tile_of(*TERRITORY, 12), tile_of(*CENTRE, 6),
+            tile_of(*CENTRE, 13)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "kind=office&kind=workshop", "kind=workshop&availability=occupied",
+     "availability=reserved&availability=available", "site_kind=business_hotel&kind=office",
+     "site_kind=activity_zone", "commune=77251", "commune=77251&kind=office",
+     "intercommunality=camvs", "kind=land_plot&surface_min=1000", "surface_max=100"],
+)  # fmt: skip
+def test_clusters_from_the_counts_match_the_live_count(client, session, lab, monkeypatch, query):
+    seen = 0
+    for z, x, y in cluster_tiles(session):
+        made, live = both_ways(client, monkeypatch, f"/api/tiles/premises/{z}/{x}/{y}.pbf?{query}")
+        assert made == live, (z, x, y, query)
+        seen += sum(n for _, n, _ in made)
+    assert seen > 0, query  # the comparison is not between two empty tiles
+
+
+def test_a_lone_premises_counted_per_site_carries_its_id(client, lab):
+    z, x, y = tile_of(*CENTRE, 10)
+    for query, label in (("kind=office", "office"), ("availability=occupied", "occupied"),
+                         ("kind=workshop&availability=under_construction", "later")):  # fmt: skip
+        found = layers(client.get(f"/api/tiles/premises/{z}/{x}/{y}.pbf?{query}"))
+        assert found["clusters"] == [{"n": 1, "id": lab.premises[label].id}], query
+    found = layers(client.get(f"/api/tiles/premises/{z}/{x}/{y}.pbf?kind=workshop"))
+    assert found["clusters"] == [{"n": 3}]  # near, edge_out, later
+
+
+def test_clusters_read_the_counts_unless_a_filter_needs_the_premises(client, session, lab):
+    """A count changed by hand shows in the tiles whose filters the counts answer only."""
+    session.execute(
+        sa.text(
+            "UPDATE premises_site_count SET n = n + 1000 "
+            "WHERE site_id = :site AND kind = 'office' AND availability = 'available'"
+        ),
+        {"site": lab.site.id},
+    )
+    session.commit()
+    z, x, y = tile_of(*CENTRE, 10)
+    url = f"/api/tiles/premises/{z}/{x}/{y}.pbf?kind=office"
+    assert layers(client.get(url))["clusters"] == [{"n": 1001}]
+    assert layers(client.get(f"{url}&site_kind=business_hotel"))["clusters"] == [{"n": 1001}]
+    assert layers(client.get(f"{url}&surface_max=100"))["clusters"] == [
+        {"n": 1, "id": lab.premises["office"].id}
+    ]
+    assert layers(client.get(f"{url}&{LAB}"))["clusters"] == [
+        {"n": 1, "id": lab.premises["office"].id}
+    ]
