@@ -303,7 +303,7 @@ def main() -> None:
         f"Load average (1 min) {load_before:.1f} before the searches, "
         f"{os.getloadavg()[0]:.1f} after.",
     )
-    lines += tiles_section(app, url, max(10, args.runs // 5))
+    lines += tiles_section(app, url, max(20, args.runs // 5))
     if args.no_map_page:
         finish("\n".join(lines) + "\n", args.write)
         return
