@@ -79,32 +79,24 @@ def export_sheet(slug: str, path: str, email: str | None) -> None:
     _write(path, export.content, export.rows, "Fiche")
 
 
-@export_group.command("sites")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--format", "file_format", type=FORMAT_CHOICE, help="Default: PATH's extension.")
-@user_option
-@with_appcontext
-def export_sites(path: str, file_format: str | None, email: str | None) -> None:
-    """Write every site to PATH as CSV, XLSX or GeoJSON."""
-    from hosting_app.exports import service
+def _data_file_command(dataset: str, what: str, label: str) -> None:
+    """``hosting-app export DATASET PATH [--format …]``: every row of a dataset as a file."""
 
-    chosen = _format(path, file_format)
-    export = service.data_file(db.session, "sites", chosen, user=_user(email), via="cli")
-    _write(path, export.content, export.rows, "Sites")
+    @export_group.command(dataset, help=f"Write every {what} to PATH as CSV, XLSX or GeoJSON.")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    @click.option("--format", "file_format", type=FORMAT_CHOICE, help="Default: PATH's extension.")
+    @user_option
+    @with_appcontext
+    def export_data_file(path: str, file_format: str | None, email: str | None) -> None:
+        from hosting_app.exports import service
+
+        chosen = _format(path, file_format)
+        export = service.data_file(db.session, dataset, chosen, user=_user(email), via="cli")
+        _write(path, export.content, export.rows, label)
 
 
-@export_group.command("premises")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--format", "file_format", type=FORMAT_CHOICE, help="Default: PATH's extension.")
-@user_option
-@with_appcontext
-def export_premises(path: str, file_format: str | None, email: str | None) -> None:
-    """Write every premises to PATH as CSV, XLSX or GeoJSON."""
-    from hosting_app.exports import service
-
-    chosen = _format(path, file_format)
-    export = service.data_file(db.session, "premises", chosen, user=_user(email), via="cli")
-    _write(path, export.content, export.rows, "Locaux")
+_data_file_command("sites", "site", "Sites")
+_data_file_command("premises", "premises", "Locaux")
 
 
 @export_group.command("cnig")
