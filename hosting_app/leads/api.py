@@ -38,15 +38,22 @@ def api_roles(*roles: Role):
     return decorator
 
 
+# PostgreSQL text holds no NUL character: refused here rather than failing in the query.
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Caractère nul (\\u0000) refusé.")
+POSTCODE = validate.Regexp(r"^\s*(\d{5})?\s*$", error="Code postal : cinq chiffres attendus.")
+
+
 class MatchRequest(Schema):
     """What is known of the firm."""
 
-    name = fields.String(load_default="", validate=validate.Length(max=250))
-    siret = fields.String(load_default=None, allow_none=True)
-    siren = fields.String(load_default=None, allow_none=True)
-    postcode = fields.String(load_default=None, allow_none=True)
-    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    phone = fields.String(load_default=None, allow_none=True)
+    name = fields.String(load_default="", validate=[validate.Length(max=250), NO_NUL])
+    siret = fields.String(load_default=None, allow_none=True, validate=NO_NUL)
+    siren = fields.String(load_default=None, allow_none=True, validate=NO_NUL)
+    postcode = fields.String(load_default=None, allow_none=True, validate=POSTCODE)
+    email = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=254), NO_NUL]
+    )
+    phone = fields.String(load_default=None, allow_none=True, validate=NO_NUL)
 
 
 class Follower(Schema):

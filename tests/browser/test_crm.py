@@ -26,6 +26,10 @@ def test_camvs_developer_is_warned_then_logs_the_call(page, aero, camvs_dev):
     expect(warning).to_contain_text("Cette entreprise est peut-être déjà suivie")
     expect(warning).to_contain_text("Déjà suivie par SAN Sénart 77 depuis le")
     expect(warning).to_contain_text("dernier contact le")
+    # A postcode being typed is not sent half-way: the warning stays.
+    page.get_by_label("Code postal").press_sequentially("77", delay=20)
+    page.wait_for_timeout(1000)
+    expect(warning).to_contain_text("Déjà suivie par SAN Sénart 77 depuis le")
     assert axe_violations(page) == []
 
     warning.get_by_role("link", name="AERO MECA SENART SAS").first.click()

@@ -70,8 +70,10 @@ def test_labelled_variants_precision_and_recall(session, senart_dev, capsys):
     precision = true_pos / (true_pos + false_pos)
     recall = true_pos / (true_pos + false_neg)
     with capsys.disabled():
-        print(f"\nduplicate detection on {len(VARIANTS)} variants and {len(UNRELATED)} unrelated "
-              f"names: precision {precision:.2f}, recall {recall:.2f}; {mistakes}")
+        print(
+            f"\nduplicate detection on {len(VARIANTS)} variants and {len(UNRELATED)} unrelated "
+            f"names: precision {precision:.2f}, recall {recall:.2f}; {mistakes}"
+        )
     assert recall >= 0.9
     assert precision >= 0.9
 
@@ -137,6 +139,20 @@ def test_api_refuses_bad_input_with_json_errors(client, camvs_dev):
     assert empty.status_code == 400
     not_json = client.post("/api/firms/match", data="x", headers={"X-CSRFToken": token})
     assert not_json.status_code == 400
+    for body, message in (
+        ({"name": "Atelier", "postcode": "\u0000"}, "Code postal : cinq chiffres"),
+        ({"name": "Atelier", "postcode": "7755"}, "Code postal : cinq chiffres"),
+        ({"name": "Atelier", "email": "contact@aero\u0000.fr"}, "Caractère nul"),
+        ({"name": "Atelier\u0000"}, "Caractère nul"),
+    ):
+        refused = client.post("/api/firms/match", json=body, headers={"X-CSRFToken": token})
+        assert refused.status_code == 400, body
+        assert message in json.dumps(refused.get_json(), ensure_ascii=False), body
+    spaced = client.post(
+        "/api/firms/match", json={"name": "Atelier", "postcode": " 77127 "},
+        headers={"X-CSRFToken": token},
+    )  # fmt: skip
+    assert spaced.status_code == 200
 
 
 def test_api_requires_a_developer(client, make_user):
@@ -151,8 +167,9 @@ def test_api_requires_a_developer(client, make_user):
     assert "error" in forbidden.get_json()
 
 
-def test_confidential_lead_hides_details_but_still_warns(session, client, aero, senart_dev,
-                                                         camvs_dev):
+def test_confidential_lead_hides_details_but_still_warns(
+    session, client, aero, senart_dev, camvs_dev
+):
     lead = services.create_lead(
         session, user=senart_dev, firm=aero, title="Extension secrète",
         source=LeadSource.PROSPECTION, confidential=True, codename="Projet Faucon",

@@ -39,7 +39,9 @@
   }
   function check() {
     var body = {name: value('name'), siret: value('siret') || null, siren: value('siren') || null,
-                postcode: value('postcode') || null, email: value('email') || null,
+                // a postcode counts once its five digits are typed
+                postcode: /^\d{5}$/.test(value('postcode')) ? value('postcode') : null,
+                email: value('email') || null,
                 phone: value('phone') || null};
     var key = JSON.stringify(body);
     if (key === last || (body.name.length < 3 && !body.siret && !body.email && !body.phone)) { return; }
