@@ -29,8 +29,7 @@ def _projected(session, metres: float, azimuth_deg: float) -> str:
             sa.func.ST_AsEWKT(
                 sa.cast(
                     sa.func.ST_Project(
-                        sa.cast(sa.func.ST_SetSRID(sa.func.ST_MakePoint(*CENTRE), 4326),
-                                Geography),
+                        sa.cast(sa.func.ST_SetSRID(sa.func.ST_MakePoint(*CENTRE), 4326), Geography),
                         metres,
                         sa.func.radians(azimuth_deg),
                     ),
@@ -45,11 +44,16 @@ def _projected(session, metres: float, azimuth_deg: float) -> str:
 def lab(session) -> Lab:
     """A site with premises of known kinds, surfaces, prices, dates and distances."""
     site = Site(
-        name="Site d'essai", slug="site-d-essai", kind="business_hotel", status="existing",
-        position_confidence="high", point=f"SRID=4326;POINT({CENTRE[0]} {CENTRE[1]})",
+        name="Site d'essai",
+        slug="site-d-essai",
+        kind="business_hotel",
+        status="existing",
+        position_confidence="high",
+        point=f"SRID=4326;POINT({CENTRE[0]} {CENTRE[1]})",
         perimeter="SRID=4326;MULTIPOLYGON(((1.99 46.99, 2.01 46.99, 2.01 47.01, 1.99 47.01,"
         " 1.99 46.99)))",
-        target_sectors=["health"], description="",
+        target_sectors=["health"],
+        description="",
     )
     session.add(site)
     session.flush()

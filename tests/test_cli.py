@@ -16,8 +16,13 @@ def test_missing_postgres_binaries_name_the_debian_packages(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"PG_BINDIR": str(empty), "HOSTING_APP_INSTANCE_PATH": str(tmp_path)}
     result = subprocess.run(
-        [str(HOSTING_APP), "db", "status"], capture_output=True, text=True, env=env,
-        cwd=tmp_path, timeout=60, check=False,
+        [str(HOSTING_APP), "db", "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 1
     assert "apt-get install postgresql-15 postgresql-15-postgis-3" in result.stderr
@@ -28,8 +33,13 @@ def _run(args: list[str], instance: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["HOSTING_APP_INSTANCE_PATH"] = str(instance)
     return subprocess.run(
-        [str(HOSTING_APP), *args], capture_output=True, text=True, env=env, cwd=instance,
-        timeout=180, check=False,
+        [str(HOSTING_APP), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=instance,
+        timeout=180,
+        check=False,
     )
 
 

@@ -8,11 +8,28 @@ from hosting_app import migrate
 from tests.conftest import TEST_DATABASE, recreate_database
 
 TABLES = {
-    "organisation", "app_user", "commune", "site", "site_commune", "site_access", "premises",
-    "premises_site_count", "inquiry", "firm", "contact_person", "lead", "interaction",
-    "audit_entry", "firm_merge",
-    "api_token", "occupancy", "lead_stage_change",
-    "photo", "event", "event_organisation", "recovery_code",
+    "organisation",
+    "app_user",
+    "commune",
+    "site",
+    "site_commune",
+    "site_access",
+    "premises",
+    "premises_site_count",
+    "inquiry",
+    "firm",
+    "contact_person",
+    "lead",
+    "interaction",
+    "audit_entry",
+    "firm_merge",
+    "api_token",
+    "occupancy",
+    "lead_stage_change",
+    "photo",
+    "event",
+    "event_organisation",
+    "recovery_code",
 }
 
 
@@ -33,8 +50,12 @@ def test_migrations_go_up_and_down_with_no_drift():
             for table in ("site", "premises", "commune", "organisation")
             for index in sa.inspect(engine).get_indexes(table)
         }
-        assert {"idx_site_perimeter", "idx_site_point", "idx_premises_geometry",
-                "idx_commune_contour"} <= spatial_indexes
+        assert {
+            "idx_site_perimeter",
+            "idx_site_point",
+            "idx_premises_geometry",
+            "idx_commune_contour",
+        } <= spatial_indexes
 
         migrate.downgrade(engine, "base")
         assert _tables(engine) == set()

@@ -18,9 +18,7 @@ def _snapshot(session) -> dict[str, list[tuple]]:
     return {
         table.name: [
             tuple(row)
-            for row in session.execute(
-                sa.select(table).order_by(*table.primary_key.columns)
-            )
+            for row in session.execute(sa.select(table).order_by(*table.primary_key.columns))
         ]
         for table in Base.metadata.sorted_tables
     }
@@ -59,18 +57,29 @@ def test_reference_data_is_the_territory(session):
     melun = session.get(Commune, "77288")
     assert melun.name == "Melun"
     assert melun.intercommunality_2011.key == "camvs"
-    assert session.scalar(sa.select(sa.func.ST_IsValid(Commune.contour)).where(
-        Commune.insee == "77288"))
+    assert session.scalar(
+        sa.select(sa.func.ST_IsValid(Commune.contour)).where(Commune.insee == "77288")
+    )
     keys = set(session.scalars(sa.select(Organisation.key)))
-    assert {"epa_senart", "sympav", "camvs", "san_senart_77", "san_senart_91",
-            "mdef_senart", "mdef_mvs", "region_idf"} <= keys
+    assert {
+        "epa_senart",
+        "sympav",
+        "camvs",
+        "san_senart_77",
+        "san_senart_91",
+        "mdef_senart",
+        "mdef_mvs",
+        "region_idf",
+    } <= keys
 
 
 def test_intercommunality_territory_is_the_union_of_its_2011_communes(session):
     contains_melun = (
         sa.select(Organisation.key)
-        .join(Commune, sa.func.ST_Contains(Organisation.territory,
-                                           sa.func.ST_PointOnSurface(Commune.contour)))
+        .join(
+            Commune,
+            sa.func.ST_Contains(Organisation.territory, sa.func.ST_PointOnSurface(Commune.contour)),
+        )
         .where(Commune.insee == "77288")
     )
     assert set(session.scalars(contains_melun)) == {"camvs"}

@@ -78,9 +78,11 @@ def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-ACCESS_KINDS = {kind.label.lower(): kind for kind in AccessKind} | {
-    kind.value: kind for kind in AccessKind
-} | {"aeroport": AccessKind.AIRPORT}
+ACCESS_KINDS = (
+    {kind.label.lower(): kind for kind in AccessKind}
+    | {kind.value: kind for kind in AccessKind}
+    | {"aeroport": AccessKind.AIRPORT}
+)
 
 
 def parse_accesses(text: str | None) -> list[tuple[AccessKind, str, Decimal]]:
@@ -206,9 +208,7 @@ class SiteForm(FrenchForm):
             raise FieldError(str(error)) from error
 
     def validate_latitude(self, field):
-        if self.point_mode.data == "manual" and (
-            field.data is None or self.longitude.data is None
-        ):
+        if self.point_mode.data == "manual" and (field.data is None or self.longitude.data is None):
             raise FieldError("Saisissez la latitude et la longitude du point (ex. 48,6067).")
 
     def validate_point_mode(self, field):

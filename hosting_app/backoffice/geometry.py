@@ -105,9 +105,7 @@ def _geometry(data) -> BaseGeometry:
     try:
         return shape(data)
     except Exception as error:  # shapely raises several kinds on malformed input
-        raise GeometryError(
-            "La géométrie GeoJSON est mal formée (type ou coordonnées)."
-        ) from error
+        raise GeometryError("La géométrie GeoJSON est mal formée (type ou coordonnées).") from error
 
 
 def _declared_srid(data: dict) -> int | None:

@@ -94,7 +94,9 @@ def _ewkt(shape: BaseGeometry):
 def point_on_surface(session: Session, shape: BaseGeometry) -> Point:
     """PostGIS' point on the surface of a perimeter (always inside it)."""
     return wkb.loads(
-        bytes(session.scalar(sa.select(sa.func.ST_AsBinary(sa.func.ST_PointOnSurface(_ewkt(shape))))))
+        bytes(
+            session.scalar(sa.select(sa.func.ST_AsBinary(sa.func.ST_PointOnSurface(_ewkt(shape)))))
+        )
     )
 
 

@@ -35,6 +35,7 @@ CONSENT_LABEL = (
     "faire rectifier ou effacer en écrivant à l'organisation qui me répond."
 )
 
+
 def normalise_siret(value: str) -> str:
     """The SIRET as 14 digits; raises a French ValueError when it is not a valid one."""
     return identifiers.clean_siret(value)

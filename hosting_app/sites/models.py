@@ -240,8 +240,13 @@ class PremisesSiteCount(Base):
     __table_args__ = (
         sa.CheckConstraint("n > 0", name="n_positive"),
         # A search's kinds and availabilities over every site: read from this index alone.
-        sa.Index("ix_premises_site_count_search", "kind", "availability", "site_id",
-                 postgresql_include=["n"]),  # fmt: skip
+        sa.Index(
+            "ix_premises_site_count_search",
+            "kind",
+            "availability",
+            "site_id",
+            postgresql_include=["n"],
+        ),  # fmt: skip
     )
 
     site_id: Mapped[int] = mapped_column(

@@ -46,7 +46,8 @@ def test_bbox_selects_premises_and_sites_crossing_it(client, lab):
 def test_sites_filters(client):
     body = client.get("/api/sites?site_kind=aero_park").get_json(force=True)
     assert [f["properties"]["slug"] for f in body["features"]] == [
-        "pole-aeronautique-paris-villaroche"]
+        "pole-aeronautique-paris-villaroche"
+    ]
     assert body["features"][0]["properties"]["position_confidence"] == "high"
     body = client.get("/api/sites?per_page=100").get_json(force=True)
     # Sites without a known position are listed with a null geometry.
@@ -69,7 +70,11 @@ def test_rows_format_for_the_map(client, lab):
     assert body["matched"] == 1
     lat, lon, premises_id, availability, label, site, surface = body["rows"][0]
     assert (premises_id, availability, label, surface) == (
-        lab.premises["office"].id, 0, "office", 40.0)
+        lab.premises["office"].id,
+        0,
+        "office",
+        40.0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -116,7 +121,24 @@ def test_openapi_document_validates_and_describes_the_filters(client):
     assert spec["openapi"].startswith("3.")
     assert {"/api/sites", "/api/premises", "/api/premises/{premises_id}"} <= set(spec["paths"])
     parameters = {p["name"] for p in spec["paths"]["/api/premises"]["get"]["parameters"]}
-    assert {"kind", "surface_min", "surface_max", "max_rent", "max_sale_price", "available_by",
-            "site_kind", "commune", "intercommunality", "sector", "lat", "lon", "near",
-            "radius_km", "bbox", "sort", "page", "per_page"} <= parameters
+    assert {
+        "kind",
+        "surface_min",
+        "surface_max",
+        "max_rent",
+        "max_sale_price",
+        "available_by",
+        "site_kind",
+        "commune",
+        "intercommunality",
+        "sector",
+        "lat",
+        "lon",
+        "near",
+        "radius_km",
+        "bbox",
+        "sort",
+        "page",
+        "per_page",
+    } <= parameters
     assert "400" in spec["paths"]["/api/premises"]["get"]["responses"]

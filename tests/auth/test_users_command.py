@@ -12,8 +12,16 @@ from tests.helpers import login
 def test_users_create_makes_an_account_that_can_log_in(app, runner, client):
     result = runner.invoke(
         args=[
-            "users", "create", "--email", "Dev@SYMPAV.example", "--organisation", "sympav",
-            "--role", "developer", "--password", "a long enough password",
+            "users",
+            "create",
+            "--email",
+            "Dev@SYMPAV.example",
+            "--organisation",
+            "sympav",
+            "--role",
+            "developer",
+            "--password",
+            "a long enough password",
         ]
     )
     assert result.exit_code == 0, result.output
@@ -27,14 +35,34 @@ def test_users_create_makes_an_account_that_can_log_in(app, runner, client):
 
 def test_users_create_refuses_short_password_and_unknown_organisation(runner):
     short = runner.invoke(
-        args=["users", "create", "--email", "a@b.fr", "--organisation", "sympav",
-              "--role", "admin", "--password", "short"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "a@b.fr",
+            "--organisation",
+            "sympav",
+            "--role",
+            "admin",
+            "--password",
+            "short",
+        ]
     )
     assert short.exit_code != 0
     assert "au moins 12 caractères" in short.output
     unknown = runner.invoke(
-        args=["users", "create", "--email", "a@b.fr", "--organisation", "nowhere",
-              "--role", "admin", "--password", "a long enough password"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "a@b.fr",
+            "--organisation",
+            "nowhere",
+            "--role",
+            "admin",
+            "--password",
+            "a long enough password",
+        ]
     )
     assert unknown.exit_code != 0
     assert "Organisation inconnue : nowhere" in unknown.output
@@ -43,8 +71,18 @@ def test_users_create_refuses_short_password_and_unknown_organisation(runner):
 def test_users_create_refuses_a_duplicate_email(runner, make_user):
     email = make_user("marketing")
     result = runner.invoke(
-        args=["users", "create", "--email", email.upper(), "--organisation", "camvs",
-              "--role", "developer", "--password", "a long enough password"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            email.upper(),
+            "--organisation",
+            "camvs",
+            "--role",
+            "developer",
+            "--password",
+            "a long enough password",
+        ]
     )
     assert result.exit_code != 0
     assert "Un compte existe déjà" in result.output

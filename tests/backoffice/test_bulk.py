@@ -23,8 +23,12 @@ def _units(session, site) -> dict[str, Premises]:
 
 def _upload(client, site, text: str, encoding: str = "utf-8"):
     url = f"/gestion/sites/{site.id}/locaux/import"
-    return post(client, url, {"file": (io.BytesIO(text.encode(encoding)), "locaux.csv")},
-                content_type="multipart/form-data")
+    return post(
+        client,
+        url,
+        {"file": (io.BytesIO(text.encode(encoding)), "locaux.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 GOOD = (
@@ -47,8 +51,11 @@ def test_the_whole_file_is_applied_and_each_change_audited(client, session, symp
     assert units["Lot 1"].sale_price_eur_m2 == Decimal("95.50")
     assert units["Lot 2"].availability == Availability.RESERVED
     assert units["Lot 3"].sale_price_eur_m2 == Decimal("110.00")
-    entries = session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.entity_type == "premises", AuditEntry.entity_id == units["Lot 1"].id)).all()
+    entries = session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.entity_type == "premises", AuditEntry.entity_id == units["Lot 1"].id
+        )
+    ).all()
     assert entries[-1].changes["sale_price_eur_m2"] == [118.0, 95.5]
     assert entries[-1].details == {"site_id": villaroche.id, "import": "locaux.csv", "line": 2}
 
@@ -93,7 +100,7 @@ def test_export_reads_back_unchanged(client, session, sympav_dev, villaroche):
     ("1 234,5", Decimal("1234.50")), ("95.5 €", Decimal("95.50")), ("aucun", None),
 ])  # fmt: skip
 def test_prices_are_read_the_french_way(cell, expected):
-    rows = bulk.read_rows(f"local,prix_vente_eur_m2\nLot 1,\"{cell}\"\n")
+    rows = bulk.read_rows(f'local,prix_vente_eur_m2\nLot 1,"{cell}"\n')
     unit = Premises(label="Lot 1", sale_price_eur_m2=Decimal("1"))
     report = bulk.plan(rows, {"lot 1": unit})
     assert report.ok and report.rows[0].changes["sale_price_eur_m2"][1] == expected

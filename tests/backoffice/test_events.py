@@ -28,8 +28,7 @@ def _event(session, user, name: str, starts_on: date, ends_on: date | None = Non
 def test_events_are_public_only_while_upcoming(client, session, epa_dev):
     today = date.today()
     _event(session, epa_dev, "Forum de l'aéronautique passé", today - timedelta(days=30))
-    _event(session, epa_dev, "Salon en cours", today - timedelta(days=1),
-           today + timedelta(days=1))
+    _event(session, epa_dev, "Salon en cours", today - timedelta(days=1), today + timedelta(days=1))
     _event(session, epa_dev, "Petit-déjeuner des entreprises", today + timedelta(days=20))
     listing = client.get("/evenements").get_data(as_text=True)
     assert "Petit-déjeuner des entreprises" in listing and "Salon en cours" in listing
@@ -62,9 +61,17 @@ def test_a_developer_announces_an_event_of_their_organisation(client, session, s
     assert created.status_code == 302
     event = session.scalar(sa.select(Event).where(Event.name == "Rencontres Villaroche"))
     assert {o.key for o in event.organisations} == {"sympav", "cg77"}
-    bad_dates = post(client, f"/gestion/evenements/{event.id}/modifier", {
-        "name": "Rencontres Villaroche", "starts_on": in_a_month, "place": "Réau",
-        "ends_on": date.today().isoformat(), "organisations": [str(sympav_dev.organisation_id)]})
+    bad_dates = post(
+        client,
+        f"/gestion/evenements/{event.id}/modifier",
+        {
+            "name": "Rencontres Villaroche",
+            "starts_on": in_a_month,
+            "place": "Réau",
+            "ends_on": date.today().isoformat(),
+            "organisations": [str(sympav_dev.organisation_id)],
+        },
+    )
     assert "La date de fin ne peut précéder la date de début." in bad_dates.get_data(as_text=True)
 
 
@@ -76,8 +83,9 @@ def test_only_organisers_edit_an_event(client, session, sympav_dev, epa_dev):
 
 def test_the_events_page_counts_what_each_event_brought(client, session, aero, camvs_dev):
     event = _event(session, camvs_dev, "Salon des sous-traitants", date.today() - timedelta(days=3))
-    lead = crm.create_lead(session, user=camvs_dev, firm=aero, title="Atelier 300 m²",
-                           source=LeadSource.EVENT)
+    lead = crm.create_lead(
+        session, user=camvs_dev, firm=aero, title="Atelier 300 m²", source=LeadSource.EVENT
+    )
     lead.event_id = event.id
     interaction = crm.log_interaction(
         session, user=camvs_dev, firm=aero, occurred_on=date.today() - timedelta(days=3),
@@ -87,6 +95,6 @@ def test_the_events_page_counts_what_each_event_brought(client, session, aero, c
     session.commit()
     logged_in(client, camvs_dev)
     page = client.get("/gestion/evenements").get_data(as_text=True)
-    row = page[page.index("Salon des sous-traitants"):]
+    row = page[page.index("Salon des sous-traitants") :]
     row = row[: row.index("</tr>")]
     assert row.count("<td>1</td>") == 3  # one lead, one interaction, one firm

@@ -29,8 +29,9 @@ def test_lambert93_is_recognised_by_its_coordinates_or_its_crs():
     named = _polygon(SQUARE, crs=crs)
     assert geometry.parse_geojson(named).srid == geometry.LAMBERT93
     with pytest.raises(geometry.GeometryError, match="non pris en charge"):
-        geometry.parse_geojson(_polygon(SQUARE, crs={"type": "name",
-                                                     "properties": {"name": "EPSG:3857"}}))
+        geometry.parse_geojson(
+            _polygon(SQUARE, crs={"type": "name", "properties": {"name": "EPSG:3857"}})
+        )
 
 
 def test_a_feature_collection_of_polygons_is_one_perimeter():

@@ -23,17 +23,23 @@ def test_sympav_developer_edits_villaroche_but_not_the_ecopole(
 ):
     logged_in(client, sympav_dev)
     assert client.get(f"/gestion/sites/{villaroche.id}/modifier").status_code == 200
-    response = post(client, f"/gestion/sites/{villaroche.id}/modifier",
-                    _site_form(villaroche, area_note="Surface revue par SYMPAV."))
+    response = post(
+        client,
+        f"/gestion/sites/{villaroche.id}/modifier",
+        _site_form(villaroche, area_note="Surface revue par SYMPAV."),
+    )
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Site, villaroche.id).area_note == "Surface revue par SYMPAV."
 
     assert client.get(f"/gestion/sites/{ecopole.id}/modifier").status_code == 403
     assert client.get(f"/gestion/sites/{ecopole.id}").status_code == 403
-    refused = post(client, f"/gestion/sites/{ecopole.id}/modifier",
-                   _site_form(ecopole, area_note="Pas à nous."),
-                   page=f"/gestion/sites/{villaroche.id}/modifier")
+    refused = post(
+        client,
+        f"/gestion/sites/{ecopole.id}/modifier",
+        _site_form(ecopole, area_note="Pas à nous."),
+        page=f"/gestion/sites/{villaroche.id}/modifier",
+    )
     assert refused.status_code == 403
     session.expire_all()
     assert session.get(Site, ecopole.id).area_note != "Pas à nous."

@@ -17,22 +17,29 @@ from tests.helpers import csrf_token
 def _send(client, url: str, content: bytes, name="photo.jpg", mimetype="image/jpeg",
           alt="Vue aérienne des lots"):  # fmt: skip
     page = url.removesuffix("/photos") + ("/modifier" if "/locaux/" in url else "")
-    return post(client, url, {"photo": (io.BytesIO(content), name, mimetype), "alt_text": alt},
-                page=page, content_type="multipart/form-data")
+    return post(
+        client,
+        url,
+        {"photo": (io.BytesIO(content), name, mimetype), "alt_text": alt},
+        page=page,
+        content_type="multipart/form-data",
+    )
 
 
 def _photos(session, **owner) -> list[Photo]:
     column = Photo.site_id if "site_id" in owner else Photo.premises_id
-    return session.scalars(sa.select(Photo).where(column == next(iter(owner.values())))
-                           .order_by(Photo.position)).all()
+    return session.scalars(
+        sa.select(Photo).where(column == next(iter(owner.values()))).order_by(Photo.position)
+    ).all()
 
 
 def test_a_photo_is_resized_stripped_thumbnailed_and_shown(
     client, session, sympav_dev, villaroche, uploads
 ):
     logged_in(client, sympav_dev)
-    response = _send(client, f"/gestion/sites/{villaroche.id}/photos",
-                     image_bytes(2400, 1600, exif=True))
+    response = _send(
+        client, f"/gestion/sites/{villaroche.id}/photos", image_bytes(2400, 1600, exif=True)
+    )
     assert response.status_code == 302
     (photo,) = _photos(session, site_id=villaroche.id)
     assert (photo.width, photo.height) == (1600, 1067)
@@ -62,8 +69,13 @@ def test_a_non_image_is_refused_even_when_it_claims_to_be_one(
     assert 'value="Vue aérienne des lots"' in page  # the alt text typed is kept
     gif = io.BytesIO()
     Image.new("RGB", (10, 10)).save(gif, "GIF")
-    refused = _send(client, f"/gestion/sites/{villaroche.id}/photos", gif.getvalue(),
-                    name="a.gif", mimetype="image/gif")
+    refused = _send(
+        client,
+        f"/gestion/sites/{villaroche.id}/photos",
+        gif.getvalue(),
+        name="a.gif",
+        mimetype="image/gif",
+    )
     assert refused.status_code == 400
     assert "Type de fichier refusé (image/gif)" in refused.get_data(as_text=True)
     assert _photos(session, site_id=villaroche.id) == []
@@ -100,8 +112,17 @@ def test_premises_photos_are_ordered_renamed_and_removed(
     logged_in(client, sympav_dev)
     for alt in ("Entrée du lot", "Façade"):
         png = image_bytes(800, 600, fmt="PNG")
-        assert _send(client, f"/gestion/locaux/{unit.id}/photos", png, name="p.png",
-                     mimetype="image/png", alt=alt).status_code == 302
+        assert (
+            _send(
+                client,
+                f"/gestion/locaux/{unit.id}/photos",
+                png,
+                name="p.png",
+                mimetype="image/png",
+                alt=alt,
+            ).status_code
+            == 302
+        )
     first, second = _photos(session, premises_id=unit.id)
     refused = _send(client, f"/gestion/locaux/{unit.id}/photos", b"GIF89a not really")
     assert refused.status_code == 400
@@ -129,6 +150,7 @@ def test_photos_of_another_organisations_site_are_out_of_reach(
     other = client.application.test_client()
     logged_in(other, sympav_dev)
     gestion = other.get("/gestion").get_data(as_text=True)
-    response = other.post(f"/gestion/photos/{photo.id}/supprimer",
-                          data={"csrf_token": csrf_token(gestion)})
+    response = other.post(
+        f"/gestion/photos/{photo.id}/supprimer", data={"csrf_token": csrf_token(gestion)}
+    )
     assert response.status_code == 403

@@ -50,19 +50,31 @@ def test_new_plot_with_its_outline_is_on_the_public_map_at_once(
 def test_a_unit_can_be_a_point(client, session, sympav_dev, villaroche):
     logged_in(client, sympav_dev)
     point = json.dumps({"type": "Point", "coordinates": [2.6655, 48.604]})
-    response = post(client, f"/gestion/sites/{villaroche.id}/locaux/nouveau",
-                    _form(label="Bureau B1", kind="office", geometry=point))
+    response = post(
+        client,
+        f"/gestion/sites/{villaroche.id}/locaux/nouveau",
+        _form(label="Bureau B1", kind="office", geometry=point),
+    )
     assert response.status_code == 302
     plot = session.scalar(sa.select(Premises).where(
         Premises.site_id == villaroche.id, Premises.label == "Bureau B1"))  # fmt: skip
-    assert session.scalar(sa.select(sa.func.ST_AsText(Premises.geometry))
-                          .where(Premises.id == plot.id)) == "POINT(2.6655 48.604)"
+    assert (
+        session.scalar(
+            sa.select(sa.func.ST_AsText(Premises.geometry)).where(Premises.id == plot.id)
+        )
+        == "POINT(2.6655 48.604)"
+    )
 
 
 def test_errors_keep_what_was_typed(client, sympav_dev, villaroche):
     logged_in(client, sympav_dev)
-    response = post(client, f"/gestion/sites/{villaroche.id}/locaux/nouveau", _form(
-        surface_m2="douze", description="Description tapée", geometry='{"type": "LineString"'))
+    response = post(
+        client,
+        f"/gestion/sites/{villaroche.id}/locaux/nouveau",
+        _form(
+            surface_m2="douze", description="Description tapée", geometry='{"type": "LineString"'
+        ),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Description tapée" in page and 'value="douze"' in page and 'value="85,50"' in page
@@ -93,7 +105,11 @@ def test_duplicate_a_unit(client, session, sympav_dev, villaroche):
     copy = copies[0]
     assert first.headers["Location"].endswith(f"/gestion/locaux/{copy.id}/modifier")
     assert (copy.kind, copy.surface_m2, copy.sale_price_eur_m2, copy.description) == (
-        original.kind, original.surface_m2, original.sale_price_eur_m2, original.description)
+        original.kind,
+        original.surface_m2,
+        original.sale_price_eur_m2,
+        original.description,
+    )
     assert copy.geometry is None and copy.cadastral_refs == []  # its own plot is drawn next
     entry = session.scalar(sa.select(AuditEntry).where(
         AuditEntry.entity_type == "premises", AuditEntry.entity_id == copy.id))  # fmt: skip
@@ -119,7 +135,8 @@ def test_archive_hides_a_unit_from_the_search_the_api_and_the_map(client, sessio
     rows = client.get(f"/api/premises?{LAB}&format=rows").get_json(force=True)
     assert office.id not in [row[2] for row in rows["rows"]]
     assert f'href="/locaux/{office.id}"' not in client.get(f"/sites/{lab.site.slug}").get_data(
-        as_text=True)
+        as_text=True
+    )
     back_office = client.get(f"/gestion/sites/{lab.site.id}").get_data(as_text=True)
     assert "archivé" in back_office and "office" in back_office
 

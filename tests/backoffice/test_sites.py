@@ -29,9 +29,12 @@ def _form(site: Site, **changes) -> dict:
 def _stored(session, site_id: int):
     return session.execute(
         sa.select(
-            sa.func.ST_IsValid(Site.perimeter), sa.func.ST_SRID(Site.perimeter),
-            sa.func.GeometryType(Site.perimeter), sa.func.ST_SRID(Site.point),
-            sa.func.ST_Contains(Site.perimeter, Site.point), sa.func.ST_X(Site.point),
+            sa.func.ST_IsValid(Site.perimeter),
+            sa.func.ST_SRID(Site.perimeter),
+            sa.func.GeometryType(Site.perimeter),
+            sa.func.ST_SRID(Site.point),
+            sa.func.ST_Contains(Site.perimeter, Site.point),
+            sa.func.ST_X(Site.point),
             sa.func.ST_Y(Site.point),
             sa.func.ST_Equals(Site.point, sa.func.ST_PointOnSurface(Site.perimeter)),
         ).where(Site.id == site_id)
@@ -43,8 +46,9 @@ def test_drawn_perimeter_is_a_valid_multipolygon_with_its_point(
 ):
     logged_in(client, sympav_dev)
     drawn = json.dumps({"type": "Polygon", "coordinates": [SQUARE]})
-    response = post(client, f"/gestion/sites/{villaroche.id}/modifier",
-                    _form(villaroche, perimeter=drawn))
+    response = post(
+        client, f"/gestion/sites/{villaroche.id}/modifier", _form(villaroche, perimeter=drawn)
+    )
     assert response.status_code == 302
     valid, srid, kind, point_srid, inside, _x, _y, on_surface = _stored(session, villaroche.id)
     assert (valid, srid, kind, point_srid) == (True, 4326, "MULTIPOLYGON", 4326)
@@ -72,8 +76,13 @@ def test_self_intersecting_perimeter_is_refused_and_the_input_kept(
     before = session.scalar(point)
     logged_in(client, sympav_dev)
     bowtie = json.dumps({"type": "Polygon", "coordinates": [BOWTIE]})
-    response = post(client, f"/gestion/sites/{villaroche.id}/modifier", _form(
-        villaroche, perimeter=bowtie, area_note="Note tapée à conserver", total_area_ha="540,5"))
+    response = post(
+        client,
+        f"/gestion/sites/{villaroche.id}/modifier",
+        _form(
+            villaroche, perimeter=bowtie, area_note="Note tapée à conserver", total_area_ha="540,5"
+        ),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "La géométrie n&#39;est pas valide" in page and "côtés se croisent" in page
@@ -94,8 +103,9 @@ def test_other_bad_geometries_get_clear_messages(client, sympav_dev, villaroche)
         "{pas du json": "pas lisible",
     }  # fmt: skip
     for text, message in cases.items():
-        response = post(client, f"/gestion/sites/{villaroche.id}/modifier",
-                        _form(villaroche, perimeter=text))
+        response = post(
+            client, f"/gestion/sites/{villaroche.id}/modifier", _form(villaroche, perimeter=text)
+        )
         assert response.status_code == 400
         assert message in response.get_data(as_text=True), message
 
@@ -108,11 +118,20 @@ def test_validation_error_keeps_every_typed_value(client, sympav_dev, villaroche
         total_area_ha="100", saleable_area_ha="200"))  # fmt: skip
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    for message in ("Indiquez le nom du site.", "Adresse web invalide",
-                    "type inconnu « Téléphérique »", "ne peut dépasser la surface totale"):
+    for message in (
+        "Indiquez le nom du site.",
+        "Adresse web invalide",
+        "type inconnu « Téléphérique »",
+        "ne peut dépasser la surface totale",
+    ):
         assert message in page, message
-    for typed in ("Restaurant d&#39;entreprise\nCrèche", "Rue tapée", "pas-une-adresse",
-                  "Téléphérique ; X ; 1", 'value="200"'):
+    for typed in (
+        "Restaurant d&#39;entreprise\nCrèche",
+        "Rue tapée",
+        "pas-une-adresse",
+        "Téléphérique ; X ; 1",
+        'value="200"',
+    ):
         assert typed in page, typed
     assert re.search(r'<input checked[^>]*value="aeronautics"', page)
 
@@ -123,10 +142,14 @@ def test_perimeter_uploaded_as_geojson_file(client, session, sympav_dev, villaro
         {"type": "Feature", "properties": {},
          "geometry": {"type": "Polygon", "coordinates": [SQUARE]}}
     ]}  # fmt: skip
-    data = _form(villaroche, perimeter="",
-                 perimeter_file=(io.BytesIO(json.dumps(feature).encode()), "villaroche.geojson"))
-    response = post(client, f"/gestion/sites/{villaroche.id}/modifier", data,
-                    content_type="multipart/form-data")
+    data = _form(
+        villaroche,
+        perimeter="",
+        perimeter_file=(io.BytesIO(json.dumps(feature).encode()), "villaroche.geojson"),
+    )
+    response = post(
+        client, f"/gestion/sites/{villaroche.id}/modifier", data, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     valid, srid, kind, *_ = _stored(session, villaroche.id)
     assert (valid, srid, kind) == (True, 4326, "MULTIPOLYGON")
@@ -140,14 +163,16 @@ def test_perimeter_uploaded_as_a_cnig_site_eco_row_in_lambert93(client, session,
     assert json.loads(lambert)["coordinates"][0][0][0] > 600_000  # metres
     row = (
         "site_id;pole_id;site_nom;site_type;site_comm_insee;site_geomsurf\n"
-        f'77389_SITE-ECO_00001;;{villaroche.name};zone d\'activité économique;77389;'
+        f"77389_SITE-ECO_00001;;{villaroche.name};zone d'activité économique;77389;"
         f'"{lambert.replace(chr(34), chr(34) * 2)}"\n'
     )
     logged_in(client, admin)
-    data = _form(villaroche, perimeter="",
-                 perimeter_file=(io.BytesIO(row.encode()), "site-eco.csv"))
-    response = post(client, f"/gestion/sites/{villaroche.id}/modifier", data,
-                    content_type="multipart/form-data")
+    data = _form(
+        villaroche, perimeter="", perimeter_file=(io.BytesIO(row.encode()), "site-eco.csv")
+    )
+    response = post(
+        client, f"/gestion/sites/{villaroche.id}/modifier", data, content_type="multipart/form-data"
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     valid, srid, kind, _ps, inside, *_ = _stored(session, villaroche.id)
     assert (valid, srid, kind, inside) == (True, 4326, "MULTIPOLYGON", True)
@@ -171,7 +196,8 @@ def test_changes_are_audited_with_before_and_after(client, session, sympav_dev, 
     assert entry.organisation_id == sympav_dev.organisation_id
     assert entry.changes["area_note"][1] == "Relevé 2026"
     assert entry.changes["perimeter"][0] is None and entry.changes["perimeter"][1].startswith(
-        "MULTIPOLYGON")
+        "MULTIPOLYGON"
+    )
     assert entry.changes["point"][0].startswith("POINT")
     history = client.get(f"/gestion/sites/{villaroche.id}/historique").get_data(as_text=True)
     assert "Relevé 2026" in history and "SYMPAV" in history
@@ -194,8 +220,9 @@ def test_a_save_on_top_of_someone_elses_is_refused_with_their_values(
     logged_in(client, sympav_dev)
     url = f"/gestion/sites/{villaroche.id}/modifier"
     form_page = client.get(url).get_data(as_text=True)
-    version = re.search(r'id="version" name="version" type="hidden" value="([^"]+)"',
-                        form_page).group(1)
+    version = re.search(
+        r'id="version" name="version" type="hidden" value="([^"]+)"', form_page
+    ).group(1)
     site = session.get(Site, villaroche.id)
     services.update_site(
         session, user=admin, site=site, values={"name": site.name, "area_note": "Par l'admin"},

@@ -143,8 +143,11 @@ def test_three_plots_with_outlines_and_photos_reach_the_public_map(
 
     page.goto(f"/gestion/sites/{site.id}")
     assert axe_violations(page) == []
-    plots = session.scalars(sa.select(Premises).where(
-        Premises.site_id == site.id, Premises.label.in_(["Lot 21", "Lot 22", "Lot 23"]))).all()
+    plots = session.scalars(
+        sa.select(Premises).where(
+            Premises.site_id == site.id, Premises.label.in_(["Lot 21", "Lot 22", "Lot 23"])
+        )
+    ).all()
     assert len(plots) == 3 and all(p.geometry is not None for p in plots)
     assert session.scalar(sa.select(sa.func.count()).select_from(Photo).where(
         Photo.premises_id.in_([p.id for p in plots]))) == 3  # fmt: skip

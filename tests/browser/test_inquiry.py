@@ -38,8 +38,13 @@ def _stored_inquiries(app) -> list[tuple]:
     """The stored inquiries; the live server shares this test's connection and transaction."""
     with app.app_context():
         return db.session.execute(
-            sa.select(Inquiry.firm_name, Inquiry.premises_id, Inquiry.siret, Inquiry.phone,
-                      Inquiry.premises_kind)
+            sa.select(
+                Inquiry.firm_name,
+                Inquiry.premises_id,
+                Inquiry.siret,
+                Inquiry.phone,
+                Inquiry.premises_kind,
+            )
         ).all()
 
 
@@ -95,9 +100,12 @@ def test_developer_sees_the_inquiry_and_marks_it_handled(app, page, make_user):
     premises_id, label, _ = _demo_premises(app)
     with app.app_context():
         create_inquiry(
-            db.session, premises=db.session.get(Premises, premises_id),
-            contact_name="Camille Durand", firm_name="Atelier Durand SAS",
-            email="camille.durand@example.fr", phone="+33164102030",
+            db.session,
+            premises=db.session.get(Premises, premises_id),
+            contact_name="Camille Durand",
+            firm_name="Atelier Durand SAS",
+            email="camille.durand@example.fr",
+            phone="+33164102030",
             message="Nous cherchons un atelier.\nPour six personnes.",
         )
         db.session.commit()

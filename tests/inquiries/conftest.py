@@ -53,8 +53,13 @@ def demo_premises(app) -> dict:
         premises = db.session.scalar(
             sa.select(Premises).where(Premises.is_demo).order_by(Premises.id)
         )
-        return {"id": premises.id, "label": premises.label, "site_id": premises.site_id,
-                "site_name": premises.site.name, "kind": premises.kind.label}
+        return {
+            "id": premises.id,
+            "label": premises.label,
+            "site_id": premises.site_id,
+            "site_name": premises.site.name,
+            "kind": premises.kind.label,
+        }
 
 
 def stored_inquiries(app) -> list[Inquiry]:

@@ -61,7 +61,11 @@ def test_inquiry_about_a_site_names_the_site_only(app, client, inquiry_data):
     url = "/demande?site=ecopole-de-senart"
     assert "Écopôle de Sénart" in client.get(url).get_data(as_text=True)
     optional_left_empty = inquiry_data(
-        siret="", phone="", premises_kind="", surface_min_m2="", surface_max_m2="",
+        siret="",
+        phone="",
+        premises_kind="",
+        surface_min_m2="",
+        surface_max_m2="",
         wanted_from="",
     )
     assert _post(client, url, optional_left_empty).status_code == 302
@@ -90,8 +94,11 @@ def test_la_poste_siret_is_accepted(app, client, inquiry_data):
         ({"siret": "1234"}, "SIRET invalide : ", "1234"),
         ({"email": "camille.durand@"}, "Adresse électronique invalide.", "camille.durand@"),
         ({"phone": "01 23"}, "Numéro de téléphone invalide", "01 23"),
-        ({"surface_min_m2": "500", "surface_max_m2": "100"},
-         "La surface maximale doit être supérieure ou égale à la surface minimale.", "500"),
+        (
+            {"surface_min_m2": "500", "surface_max_m2": "100"},
+            "La surface maximale doit être supérieure ou égale à la surface minimale.",
+            "500",
+        ),
         ({"surface_min_m2": "-5"}, "Indiquez une surface positive en m²", "-5"),
         ({"surface_min_m2": "beaucoup"}, "N'est pas un entier valide.", "Camille Durand"),
         ({"wanted_from": "2001-01-01"}, "Indiquez une date à venir.", "2001-01-01"),
@@ -152,7 +159,7 @@ def test_filled_honeypot_looks_like_success_but_stores_nothing(app, client, inqu
 def test_honeypot_is_hidden_from_people_and_screen_readers(client):
     page = client.get("/demande").get_data(as_text=True)
     assert '<div class="honeypot" aria-hidden="true">' in page
-    field = page[page.index('id="website"') - 80:page.index('id="website"') + 80]
+    field = page[page.index('id="website"') - 80 : page.index('id="website"') + 80]
     assert 'tabindex="-1"' in field and 'autocomplete="off"' in field
 
 
@@ -191,11 +198,18 @@ def test_behind_a_proxy_the_app_sees_the_real_client_address(app):
     from hosting_app import create_app
 
     def remote_addr(proxy_count: int) -> str:
-        other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "x",
-                            "PROXY_COUNT": proxy_count, "TESTING": True})
+        other = create_app(
+            {
+                "DATABASE_URL": app.config["DATABASE_URL"],
+                "SECRET_KEY": "x",
+                "PROXY_COUNT": proxy_count,
+                "TESTING": True,
+            }
+        )
         other.add_url_rule("/_addr", "addr", lambda: request.remote_addr)
         response = other.test_client().get(
-            "/_addr", headers={"X-Forwarded-For": "203.0.113.9"},
+            "/_addr",
+            headers={"X-Forwarded-For": "203.0.113.9"},
             environ_base={"REMOTE_ADDR": "10.0.0.1"},
         )
         return response.get_data(as_text=True)

@@ -25,8 +25,13 @@ def test_developers_and_admins_see_the_inquiries_newest_first(
     app, client, make_user, inquiry_data, demo_premises, role
 ):
     _send(client, inquiry_data, firm_name="Première Entreprise")
-    _send(client, inquiry_data, f"/demande?local={demo_premises['id']}",
-          firm_name="Seconde Entreprise", phone="06 12 34 56 78")
+    _send(
+        client,
+        inquiry_data,
+        f"/demande?local={demo_premises['id']}",
+        firm_name="Seconde Entreprise",
+        phone="06 12 34 56 78",
+    )
     login(client, make_user(role, "camvs"))
     response = client.get("/espace/demandes")
     assert response.status_code == 200

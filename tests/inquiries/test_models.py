@@ -16,8 +16,12 @@ from hosting_app.sites.models import Premises
 
 def _row(**overrides) -> dict:
     row = {
-        "contact_name": "Camille Durand", "firm_name": "Atelier Durand", "email": "c@example.fr",
-        "message": "Bonjour", "consent_at": datetime.now(UTC), "status": "new",
+        "contact_name": "Camille Durand",
+        "firm_name": "Atelier Durand",
+        "email": "c@example.fr",
+        "message": "Bonjour",
+        "consent_at": datetime.now(UTC),
+        "status": "new",
     }
     return row | overrides
 
@@ -53,7 +57,11 @@ def test_consent_time_is_required(session):
 def test_create_inquiry_takes_the_site_of_the_premises(session):
     premises = session.scalar(sa.select(Premises).order_by(Premises.id))
     inquiry = create_inquiry(
-        session, premises=premises, contact_name="A", firm_name="B", email="a@b.fr",
+        session,
+        premises=premises,
+        contact_name="A",
+        firm_name="B",
+        email="a@b.fr",
         message="Bonjour",
     )
     assert inquiry.id is not None
@@ -65,7 +73,11 @@ def test_create_inquiry_takes_the_site_of_the_premises(session):
 def test_deleting_a_premises_keeps_its_inquiries(session):
     premises = session.scalar(sa.select(Premises).order_by(Premises.id.desc()))
     inquiry = create_inquiry(
-        session, premises=premises, contact_name="A", firm_name="B", email="a@b.fr",
+        session,
+        premises=premises,
+        contact_name="A",
+        firm_name="B",
+        email="a@b.fr",
         message="Bonjour",
     )
     session.delete(premises)
@@ -91,8 +103,12 @@ def test_bad_siret_is_refused_in_french(typed):
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("01 64 10 20 30", "+33164102030"), ("+33 6 12 34 56 78", "+33612345678"),
-     ("06.12.34.56.78", "+33612345678"), ("+32 2 555 12 12", "+3225551212")],
+    [
+        ("01 64 10 20 30", "+33164102030"),
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("06.12.34.56.78", "+33612345678"),
+        ("+32 2 555 12 12", "+3225551212"),
+    ],
 )
 def test_phone_is_stored_in_e164(typed, stored):
     assert normalise_phone(typed) == stored

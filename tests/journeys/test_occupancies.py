@@ -41,8 +41,9 @@ def test_service_explains_an_overlap(session, lab, firm, senart_dev):
     with pytest.raises(services.OccupancyRefused, match="déjà occupé"):
         services.start_occupancy(session, user=senart_dev, firm=firm, premises=premises,
                                  start_date=date(2026, 6, 1), today=TODAY)  # fmt: skip
-    assert session.scalar(sa.select(sa.func.count()).where(
-        Occupancy.premises_id == premises.id)) == 1
+    assert (
+        session.scalar(sa.select(sa.func.count()).where(Occupancy.premises_id == premises.id)) == 1
+    )
 
 
 def test_availability_follows_occupancies(session, lab, firm, senart_dev):

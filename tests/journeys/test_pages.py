@@ -34,23 +34,34 @@ def test_alert_suggests_next_premises_with_reasons(session, incubated, lab, sena
     labels = [s.premises.label for s in suggestions]
     # The lab business hotel's free units of 220–660 m² fit; none is in an incubator.
     assert labels[:3] and set(labels) <= {"near", "edge_out", "later", "plot", "wide_plot"} | set(
-        labels)
+        labels
+    )
     assert all(s.premises.site.kind is not SiteKind.INCUBATOR for s in suggestions)
     assert all(s.fit.reasons for s in suggestions)
 
 
 def test_matching_page_and_proposal(client, session, lab, senart_dev):
     firm = crm.create_firm(session, user=senart_dev, data={"name": "Atelier Demandeur"})
-    lead = crm.create_lead(session, user=senart_dev, firm=firm, title="Atelier 250-350",
-                           source=LeadSource.PROSPECTION, premises_kind=PremisesKind.WORKSHOP,
-                           surface_min_m2=250, surface_max_m2=350, stage=LeadStage.QUALIFIED)
+    lead = crm.create_lead(
+        session,
+        user=senart_dev,
+        firm=firm,
+        title="Atelier 250-350",
+        source=LeadSource.PROSPECTION,
+        premises_kind=PremisesKind.WORKSHOP,
+        surface_min_m2=250,
+        surface_max_m2=350,
+        stage=LeadStage.QUALIFIED,
+    )
     session.commit()  # fmt: skip
     login(client, senart_dev.email)
     page = client.get(f"/projets/{lead.id}/locaux").get_data(as_text=True)
     assert "near" in page and "surface dans la fourchette (250 m²)" in page
     near = lab.premises["near"].id
-    response = client.post(f"/projets/{lead.id}/locaux",
-                           data={"premises_id": [str(near)], "csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/projets/{lead.id}/locaux",
+        data={"premises_id": [str(near)], "csrf_token": csrf_token(page)},
+    )
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Lead, lead.id).stage is LeadStage.PROPOSAL
@@ -70,8 +81,9 @@ def test_premises_lists_the_leads_it_fits(client, session, lab, senart_dev):
 
 
 def test_stage_moves_keep_history_and_refuse_bad_moves(client, session, aero, senart_dev):
-    lead = crm.create_lead(session, user=senart_dev, firm=aero, title="Atelier",
-                           source=LeadSource.PROSPECTION)
+    lead = crm.create_lead(
+        session, user=senart_dev, firm=aero, title="Atelier", source=LeadSource.PROSPECTION
+    )
     session.commit()
     login(client, senart_dev.email)
     page = client.get(f"/projets/{lead.id}").get_data(as_text=True)
@@ -79,13 +91,20 @@ def test_stage_moves_keep_history_and_refuse_bad_moves(client, session, aero, se
     client.post(f"/projets/{lead.id}/etape", data={"stage": "won", "csrf_token": token})
     assert "ne peut passer qu&#39;à" in client.get(f"/projets/{lead.id}").get_data(as_text=True)
     client.post(f"/projets/{lead.id}/etape", data={"stage": "qualified", "csrf_token": token})
-    client.post(f"/projets/{lead.id}/etape", data={"stage": "lost", "csrf_token": token,
-                                                   "reason": "Parti à Évry"})
+    client.post(
+        f"/projets/{lead.id}/etape",
+        data={"stage": "lost", "csrf_token": token, "reason": "Parti à Évry"},
+    )
     session.expire_all()
-    changes = session.scalars(sa.select(LeadStageChange).where(
-        LeadStageChange.lead_id == lead.id).order_by(LeadStageChange.id)).all()
+    changes = session.scalars(
+        sa.select(LeadStageChange)
+        .where(LeadStageChange.lead_id == lead.id)
+        .order_by(LeadStageChange.id)
+    ).all()
     assert [(c.from_stage, c.to_stage) for c in changes] == [
-        (LeadStage.NEW, LeadStage.QUALIFIED), (LeadStage.QUALIFIED, LeadStage.LOST)]
+        (LeadStage.NEW, LeadStage.QUALIFIED),
+        (LeadStage.QUALIFIED, LeadStage.LOST),
+    ]
     assert changes[-1].reason == "Parti à Évry"
     board = client.get("/projets/tableau").get_data(as_text=True)
     assert "Atelier" in board and "Perdu" in board
@@ -105,19 +124,25 @@ def test_dashboard_figures_match_hand_counts(client, session, aero, senart_dev, 
 
     for stage in ("Nouveau", "Qualifié", "Visite", "Proposition", "Installé"):
         assert value(after, "entonnoir", stage) == value(before, "entonnoir", stage) + 1
-    assert value(after, "installations", "entreprises installées") == value(
-        before, "installations", "entreprises installées") + 1
-    assert value(after, "installations", "emplois annoncés") == value(
-        before, "installations", "emplois annoncés") + 12
+    assert (
+        value(after, "installations", "entreprises installées")
+        == value(before, "installations", "entreprises installées") + 1
+    )
+    assert (
+        value(after, "installations", "emplois annoncés")
+        == value(before, "installations", "emplois annoncés") + 12
+    )
     lab_row = next((r for r in after["vacance"].rows if r[0] == "Site d'essai"), None)
     assert lab_row is None or lab_row[4] >= 0
     login(client, camvs_dev.email)
     response = client.get("/tableau-de-bord/installations.csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")),
-                           delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
     assert rows[0] == ["indicateur", "valeur"]
-    assert dict(rows[1:])["emplois annoncés"] == str(value(after, "installations",
-                                                           "emplois annoncés"))
+    assert dict(rows[1:])["emplois annoncés"] == str(
+        value(after, "installations", "emplois annoncés")
+    )
     assert "Tableau de bord du Pacte" in client.get("/tableau-de-bord").get_data(as_text=True)
 
 
@@ -127,17 +152,25 @@ def test_vacancy_of_a_site_is_computed_from_its_premises(session, lab):
     assert rows["Site d'essai"][1:] == [7, 1, 5, round(100 * 5 / 7, 1)]
 
 
-def test_journey_page_shows_occupancies_and_records_a_move(client, session, incubated, lab,
-                                                           senart_dev):
+def test_journey_page_shows_occupancies_and_records_a_move(
+    client, session, incubated, lab, senart_dev
+):
     firm = incubated[0]
     login(client, senart_dev.email)
     page = client.get(f"/entreprises/{firm.id}/parcours").get_data(as_text=True)
     assert "Pépinière d&#39;essai" in page and "Arrivée dans" in page
-    occupancy_id = session.scalar(sa.text(
-        "SELECT id FROM occupancy WHERE firm_id = :f"), {"f": firm.id})
-    client.post(f"/occupations/{occupancy_id}/depart", data={
-        "end_date": TODAY.isoformat(), "exit_reason": "moved_here",
-        "next_premises_id": str(lab.premises["near"].id), "csrf_token": csrf_token(page)})
+    occupancy_id = session.scalar(
+        sa.text("SELECT id FROM occupancy WHERE firm_id = :f"), {"f": firm.id}
+    )
+    client.post(
+        f"/occupations/{occupancy_id}/depart",
+        data={
+            "end_date": TODAY.isoformat(),
+            "exit_reason": "moved_here",
+            "next_premises_id": str(lab.premises["near"].id),
+            "csrf_token": csrf_token(page),
+        },
+    )
     page = client.get(f"/entreprises/{firm.id}/parcours").get_data(as_text=True)
     assert "Installée dans un autre local du territoire" in page
     assert "near" in page

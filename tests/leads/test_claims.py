@@ -30,8 +30,9 @@ def committed(app):
         firm = Firm(name="Concurrence SAS", name_normalised="concurrence")
         session.add_all([*users, firm])
         session.flush()
-        lead = Lead(firm=firm, title="Atelier", source=LeadSource.OTHER,
-                    owner_organisation_id=org.id)
+        lead = Lead(
+            firm=firm, title="Atelier", source=LeadSource.OTHER, owner_organisation_id=org.id
+        )
         session.add(lead)
         session.commit()
         ids = {"users": [u.id for u in users], "firm": firm.id, "lead": lead.id}

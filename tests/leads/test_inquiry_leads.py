@@ -30,8 +30,10 @@ def test_inquiry_about_a_known_firm_joins_it(client, session, aero, camvs_dev):
     page = client.get(f"/espace/demandes/{inquiry.id}/projet").get_data(as_text=True)
     assert "AERO MECA SENART SAS" in page
     assert "Déjà suivie par SAN Sénart 77" in page
-    response = client.post(f"/espace/demandes/{inquiry.id}/projet",
-                           data={"firm_id": str(aero.id), "csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/espace/demandes/{inquiry.id}/projet",
+        data={"firm_id": str(aero.id), "csrf_token": csrf_token(page)},
+    )
     assert response.status_code == 302
     session.expire_all()
     lead = session.scalar(sa.select(Lead).where(Lead.inquiry_id == inquiry.id))
@@ -40,12 +42,19 @@ def test_inquiry_about_a_known_firm_joins_it(client, session, aero, camvs_dev):
     assert lead.surface_min_m2 == 250 and lead.notes == inquiry.message
     contact = session.scalar(sa.select(ContactPerson).where(ContactPerson.firm_id == aero.id))
     assert contact.email == "paul@aero-meca.fr"
-    assert session.scalar(sa.select(sa.func.count()).where(
-        Interaction.firm_id == aero.id, Interaction.lead_id == lead.id)) == 1
+    assert (
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                Interaction.firm_id == aero.id, Interaction.lead_id == lead.id
+            )
+        )
+        == 1
+    )
     assert session.get(Inquiry, inquiry.id).status is InquiryStatus.HANDLED
     # Once made, the inquiry leads to its project.
     assert client.get(f"/espace/demandes/{inquiry.id}/projet").headers["Location"] == (
-        f"/projets/{lead.id}")
+        f"/projets/{lead.id}"
+    )
 
 
 def test_inquiry_from_an_unknown_firm_creates_it(client, session, camvs_dev):
@@ -53,8 +62,10 @@ def test_inquiry_from_an_unknown_firm_creates_it(client, session, camvs_dev):
     login(client, camvs_dev.email)
     page = client.get(f"/espace/demandes/{inquiry.id}/projet").get_data(as_text=True)
     assert 'value="new" checked' in page
-    client.post(f"/espace/demandes/{inquiry.id}/projet",
-                data={"firm_id": "new", "csrf_token": csrf_token(page)})
+    client.post(
+        f"/espace/demandes/{inquiry.id}/projet",
+        data={"firm_id": "new", "csrf_token": csrf_token(page)},
+    )
     session.expire_all()
     firm = session.scalar(sa.select(Firm).where(Firm.siret == "55210055400013"))
     assert firm.name == "Zéphyr Robotique" and firm.email_domain == "aero-meca.fr"

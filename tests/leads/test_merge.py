@@ -617,9 +617,7 @@ def test_two_concurrent_merges_of_one_firm_exactly_one_wins(app):
         engine.dispose()
 
 
-def test_forms_opened_before_a_merge_do_not_write_to_the_absorbed_firm(
-    client, session, senart_dev
-):
+def test_forms_opened_before_a_merge_do_not_write_to_the_absorbed_firm(client, session, senart_dev):
     from hosting_app.leads import merging, services
     from hosting_app.leads.models import Interaction
 
@@ -630,9 +628,14 @@ def test_forms_opened_before_a_merge_do_not_write_to_the_absorbed_firm(
     page = client.get(f"/entreprises/{absorbed.id}").get_data(as_text=True)
     merging.merge_firms(session, user=senart_dev, survivor_id=survivor.id, absorbed_id=absorbed.id)
     session.commit()
-    response = client.post(f"/entreprises/{absorbed.id}/demarches", data={
-        "occurred_on": "2026-01-05", "channel": "call", "summary": "Appel",
-        "csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/entreprises/{absorbed.id}/demarches",
+        data={
+            "occurred_on": "2026-01-05",
+            "channel": "call",
+            "summary": "Appel",
+            "csrf_token": csrf_token(page),
+        },
+    )
     assert response.headers["Location"] == f"/entreprises/{survivor.id}"
-    assert session.scalar(sa.select(sa.func.count()).where(
-        Interaction.firm_id == absorbed.id)) == 0
+    assert session.scalar(sa.select(sa.func.count()).where(Interaction.firm_id == absorbed.id)) == 0

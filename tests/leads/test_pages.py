@@ -20,8 +20,11 @@ def _post(client, url, data, page=None):
 
 def test_new_firm_without_candidates_is_created_at_once(client, camvs_dev, session):
     login(client, camvs_dev.email)
-    response = _post(client, "/entreprises/nouvelle",
-                     {"name": "Zéphyr Robotique", "siret": "55210055400013", "postcode": "77000"})
+    response = _post(
+        client,
+        "/entreprises/nouvelle",
+        {"name": "Zéphyr Robotique", "siret": "55210055400013", "postcode": "77000"},
+    )
     assert response.status_code == 302
     firm = session.scalar(sa.select(Firm).where(Firm.siret == "55210055400013"))
     assert firm.name == "Zéphyr Robotique" and firm.siren == "552100554"
@@ -36,8 +39,10 @@ def test_candidates_are_shown_then_the_user_confirms(client, aero, camvs_dev, se
     assert "Aucune ne correspond : créer quand même" in page
     confirm = re.search(r'name="confirm_new" type="hidden" value="([^"]*)"', page).group(1)
     assert confirm == "1"
-    second = client.post("/entreprises/nouvelle", data={
-        "name": "Aero Meca Senart", "confirm_new": "1", "csrf_token": csrf_token(page)})
+    second = client.post(
+        "/entreprises/nouvelle",
+        data={"name": "Aero Meca Senart", "confirm_new": "1", "csrf_token": csrf_token(page)},
+    )
     assert second.status_code == 302
     count = session.scalar(sa.select(sa.func.count()).where(Firm.name == "Aero Meca Senart"))
     assert count == 1
@@ -45,11 +50,18 @@ def test_candidates_are_shown_then_the_user_confirms(client, aero, camvs_dev, se
 
 def test_same_siret_can_never_be_created_twice(client, aero, camvs_dev, session):
     login(client, camvs_dev.email)
-    page = _post(client, "/entreprises/nouvelle",
-                 {"name": "Autre nom", "siret": aero.siret}).get_data(as_text=True)
-    again = client.post("/entreprises/nouvelle", data={
-        "name": "Autre nom", "siret": aero.siret, "confirm_new": "1",
-        "csrf_token": csrf_token(page)})
+    page = _post(
+        client, "/entreprises/nouvelle", {"name": "Autre nom", "siret": aero.siret}
+    ).get_data(as_text=True)
+    again = client.post(
+        "/entreprises/nouvelle",
+        data={
+            "name": "Autre nom",
+            "siret": aero.siret,
+            "confirm_new": "1",
+            "csrf_token": csrf_token(page),
+        },
+    )
     assert again.status_code == 409
     assert session.scalar(sa.select(sa.func.count()).where(Firm.siret == aero.siret)) == 1
 
@@ -64,33 +76,55 @@ def test_invalid_siret_is_refused_and_input_kept(client, camvs_dev):
 
 def test_logged_interaction_appears_on_the_shared_timeline(client, aero, camvs_dev, session):
     login(client, camvs_dev.email)
-    response = _post(client, f"/entreprises/{aero.id}/demarches", {
-        "occurred_on": date.today().isoformat(), "channel": "call",
-        "summary": "Appel : besoin confirmé, visite à prévoir.", "lead_id": ""},
-        page=f"/entreprises/{aero.id}")
+    response = _post(
+        client,
+        f"/entreprises/{aero.id}/demarches",
+        {
+            "occurred_on": date.today().isoformat(),
+            "channel": "call",
+            "summary": "Appel : besoin confirmé, visite à prévoir.",
+            "lead_id": "",
+        },
+        page=f"/entreprises/{aero.id}",
+    )
     assert response.status_code == 302
     page = client.get(f"/entreprises/{aero.id}").get_data(as_text=True)
     assert "Appel : besoin confirmé, visite à prévoir." in page
     assert "Recherche d&#39;un atelier de 300 m²." in page  # SAN Sénart's, on the same timeline
-    orgs = set(session.scalars(
-        sa.select(Interaction.organisation_id).where(Interaction.firm_id == aero.id)))
+    orgs = set(
+        session.scalars(
+            sa.select(Interaction.organisation_id).where(Interaction.firm_id == aero.id)
+        )
+    )
     assert len(orgs) == 2
 
 
-def test_contacts_are_personal_data_viewing_them_is_audited(client, aero, camvs_dev, session,
-                                                          make_user):
+def test_contacts_are_personal_data_viewing_them_is_audited(
+    client, aero, camvs_dev, session, make_user
+):
     login(client, camvs_dev.email)
-    _post(client, f"/entreprises/{aero.id}/contacts",
-          {"name": "Claire Martin", "role": "Directrice", "email": "claire@aero-meca.fr",
-           "phone": "01 64 10 20 30"}, page=f"/entreprises/{aero.id}")
+    _post(
+        client,
+        f"/entreprises/{aero.id}/contacts",
+        {
+            "name": "Claire Martin",
+            "role": "Directrice",
+            "email": "claire@aero-meca.fr",
+            "phone": "01 64 10 20 30",
+        },
+        page=f"/entreprises/{aero.id}",
+    )
     session.expire_all()
     contact = session.scalar(sa.select(ContactPerson).where(ContactPerson.firm_id == aero.id))
     assert contact.phone == "+33164102030"
     assert session.get(Firm, aero.id).email_domain == "aero-meca.fr"
     page = client.get(f"/entreprises/{aero.id}").get_data(as_text=True)
     assert "Claire Martin" in page
-    views = session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.action == AuditAction.VIEW_PERSONAL_DATA, AuditEntry.entity_id == aero.id)).all()
+    views = session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == AuditAction.VIEW_PERSONAL_DATA, AuditEntry.entity_id == aero.id
+        )
+    ).all()
     assert views and views[-1].user_id == camvs_dev.id
 
     marketing = client.application.test_client()
@@ -99,18 +133,30 @@ def test_contacts_are_personal_data_viewing_them_is_audited(client, aero, camvs_
     assert marketing.get("/entreprises").status_code == 403
 
 
-def test_stale_edit_is_refused_with_the_other_changes_shown(client, aero, camvs_dev, senart_dev,
-                                                           session):
+def test_stale_edit_is_refused_with_the_other_changes_shown(
+    client, aero, camvs_dev, senart_dev, session
+):
     login(client, camvs_dev.email)
     form = client.get(f"/entreprises/{aero.id}/modifier").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
     # Meanwhile SAN Sénart's developer renames the firm.
-    services.update_firm(session, user=senart_dev, firm=session.get(Firm, aero.id),
-                         data={"name": "AERO MECA SENART"}, expected_version=int(version))
+    services.update_firm(
+        session,
+        user=senart_dev,
+        firm=session.get(Firm, aero.id),
+        data={"name": "AERO MECA SENART"},
+        expected_version=int(version),
+    )
     session.commit()
-    response = client.post(f"/entreprises/{aero.id}/modifier", data={
-        "name": "Aéro Méca Sénart (CAMVS)", "version": version, "postcode": "77127",
-        "csrf_token": csrf_token(form)})
+    response = client.post(
+        f"/entreprises/{aero.id}/modifier",
+        data={
+            "name": "Aéro Méca Sénart (CAMVS)",
+            "version": version,
+            "postcode": "77127",
+            "csrf_token": csrf_token(form),
+        },
+    )
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "dev@senart.example a enregistré cette fiche pendant que vous la modifiiez" in page
@@ -120,8 +166,13 @@ def test_stale_edit_is_refused_with_the_other_changes_shown(client, aero, camvs_
 
 
 def test_history_shows_field_changes(client, aero, senart_dev, camvs_dev, session):
-    services.update_firm(session, user=senart_dev, firm=session.get(Firm, aero.id),
-                         data={"city": "Lieusaint (Carré Sénart)"}, expected_version=aero.version)
+    services.update_firm(
+        session,
+        user=senart_dev,
+        firm=session.get(Firm, aero.id),
+        data={"city": "Lieusaint (Carré Sénart)"},
+        expected_version=aero.version,
+    )
     session.commit()
     login(client, camvs_dev.email)
     page = client.get(f"/entreprises/{aero.id}/historique").get_data(as_text=True)
@@ -130,8 +181,9 @@ def test_history_shows_field_changes(client, aero, senart_dev, camvs_dev, sessio
 
 
 def test_lead_edit_and_claim_through_the_pages(client, aero, senart_dev, session, make_user):
-    lead = services.create_lead(session, user=senart_dev, firm=aero, title="Atelier",
-                                source=LeadSource.PROSPECTION)
+    lead = services.create_lead(
+        session, user=senart_dev, firm=aero, title="Atelier", source=LeadSource.PROSPECTION
+    )
     session.commit()
     login(client, senart_dev.email)
     response = _post(client, f"/projets/{lead.id}/prendre", {}, page=f"/projets/{lead.id}")
@@ -143,4 +195,5 @@ def test_lead_edit_and_claim_through_the_pages(client, aero, senart_dev, session
     again = _post(colleague, f"/projets/{lead.id}/prendre", {}, page=f"/projets/{lead.id}")
     assert again.status_code == 303
     assert "Ce projet est déjà suivi par dev@senart.example" in colleague.get(
-        f"/projets/{lead.id}").get_data(as_text=True)
+        f"/projets/{lead.id}"
+    ).get_data(as_text=True)

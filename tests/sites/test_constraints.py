@@ -13,8 +13,13 @@ from hosting_app.sites.models import Premises, Site
 def _premises_row(session, **overrides) -> dict:
     site_id = session.scalar(sa.select(Site.id).where(Site.slug == "carre-senart"))
     row = {
-        "site_id": site_id, "kind": "office", "label": "Test 1", "surface_m2": 100,
-        "availability": "available", "description": "", "is_demo": True,
+        "site_id": site_id,
+        "kind": "office",
+        "label": "Test 1",
+        "surface_m2": 100,
+        "availability": "available",
+        "description": "",
+        "is_demo": True,
     }
     return row | overrides
 
@@ -28,8 +33,12 @@ def _raw_insert(session, table: str, row: dict) -> None:
 
 def _site_row(**overrides) -> dict:
     row = {
-        "name": "Site de test", "slug": "site-de-test", "kind": "incubator",
-        "status": "existing", "position_confidence": "unknown", "description": "",
+        "name": "Site de test",
+        "slug": "site-de-test",
+        "kind": "incubator",
+        "status": "existing",
+        "position_confidence": "unknown",
+        "description": "",
     }
     return row | overrides
 
@@ -66,8 +75,10 @@ def test_premises_label_is_unique_within_a_site(session):
         ({"slug": "carre-senart"}, "uq_site_slug"),
         ({"kind": "castle"}, "ck_site_site_kind"),
         ({"status": "dreamt"}, "ck_site_site_status"),
-        ({"position_confidence": "sure", "point": "SRID=4326;POINT(2.5 48.6)"},
-         "ck_site_position_confidence"),
+        (
+            {"position_confidence": "sure", "point": "SRID=4326;POINT(2.5 48.6)"},
+            "ck_site_position_confidence",
+        ),
         ({"total_area_ha": 0}, "ck_site_area_positive"),
         ({"total_area_ha": 10, "saleable_area_ha": 12}, "ck_site_saleable_area_within_total"),
         ({"target_sectors": ["aeronautics", "casinos"]}, "ck_site_known_sectors"),
@@ -109,8 +120,13 @@ def test_user_email_is_unique_and_lowercase(session, make_user):
 
     make_user("developer", email="dev@example.fr")
     org_id = session.scalar(sa.select(Organisation.id).where(Organisation.key == "camvs"))
-    row = {"email": "dev@example.fr", "full_name": "", "password_hash": "x",
-           "organisation_id": org_id, "role": "developer"}
+    row = {
+        "email": "dev@example.fr",
+        "full_name": "",
+        "password_hash": "x",
+        "organisation_id": org_id,
+        "role": "developer",
+    }
     with pytest.raises(IntegrityError, match="uq_app_user_email"):
         session.execute(sa.insert(User.__table__).values(row))
     session.rollback()

@@ -10,14 +10,22 @@ import pytest
 def test_home_lists_the_sites_by_kind(client):
     page = client.get("/").get_data(as_text=True)
     assert "<h1>Les sites d'accueil des entreprises</h1>" in page
-    for heading in ("Pépinière d&#39;entreprises", "Parc aéronautique", "Zone d&#39;activités",
-                    "Village artisanal"):
+    for heading in (
+        "Pépinière d&#39;entreprises",
+        "Parc aéronautique",
+        "Zone d&#39;activités",
+        "Village artisanal",
+    ):
         assert heading in page
     assert "Écopôle de Sénart" in page
     assert 'href="/sites/pole-aeronautique-paris-villaroche"' in page
     # In the order of a firm's journey, incubators first.
-    assert page.index("Pépinière d&#39;entreprises") < page.index("Hôtel d&#39;entreprises") \
-        < page.index("Zone d&#39;activités") < page.index("Parc aéronautique")
+    assert (
+        page.index("Pépinière d&#39;entreprises")
+        < page.index("Hôtel d&#39;entreprises")
+        < page.index("Zone d&#39;activités")
+        < page.index("Parc aéronautique")
+    )
     # Approximate and unknown positions are said so.
     assert "Position approximative" in page
     assert "Position inconnue" in page
@@ -41,14 +49,18 @@ def test_home_counts_available_premises_in_french(client, session):
     from hosting_app.sites.models import Availability, Premises, Site
 
     site = session.scalar(sa.select(Site).where(Site.slug == "carre-senart"))
-    session.execute(sa.update(Premises).where(Premises.site_id == site.id)
-                    .values(availability=Availability.OCCUPIED))
-    first = session.scalars(sa.select(Premises).where(Premises.site_id == site.id)
-                            .order_by(Premises.id)).first()
+    session.execute(
+        sa.update(Premises)
+        .where(Premises.site_id == site.id)
+        .values(availability=Availability.OCCUPIED)
+    )
+    first = session.scalars(
+        sa.select(Premises).where(Premises.site_id == site.id).order_by(Premises.id)
+    ).first()
     first.availability = Availability.AVAILABLE
     session.commit()
     page = client.get("/").get_data(as_text=True)
-    card = page[page.index("Carré Sénart"):]
+    card = page[page.index("Carré Sénart") :]
     card = card[: card.index("</li>")]
     assert "1 local disponible" in card
 

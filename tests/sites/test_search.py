@@ -18,12 +18,18 @@ NEAR_LAB = [("lat", str(CENTRE[1])), ("lon", str(CENTRE[0])), ("radius_km", "50"
 
 def search(session, *pairs) -> list[str]:
     """Labels of the lab premises found (seeded premises are 100+ km away)."""
-    filters, _ = search_filters.parse(MultiDict([*NEAR_LAB, *pairs]) if not any(
-        k in ("lat", "lon", "near", "radius_km") for k, _ in pairs) else MultiDict(pairs),
-        max_per_page=100)
+    filters, _ = search_filters.parse(
+        MultiDict([*NEAR_LAB, *pairs])
+        if not any(k in ("lat", "lon", "near", "radius_km") for k, _ in pairs)
+        else MultiDict(pairs),
+        max_per_page=100,
+    )
     centre_lat = (
-        filters.point[1] if filters.point
-        else session.scalar(queries.centre_latitude(filters)) if filters.near else None
+        filters.point[1]
+        if filters.point
+        else session.scalar(queries.centre_latitude(filters))
+        if filters.near
+        else None
     )
     rows = session.execute(queries.premises_search(filters, centre_lat)).all()
     count = session.scalar(queries.premises_count(filters, centre_lat))
@@ -40,14 +46,21 @@ def test_default_search_shows_free_and_soon_free_premises(session, lab):
 def test_kind_filter(session, lab):
     assert set(search(session, ("kind", "workshop"))) == {"near", "edge_out", "later"}
     assert set(search(session, ("kind", "office"), ("kind", "land_plot"))) == {
-        "office", "plot", "wide_plot"}
+        "office",
+        "plot",
+        "wide_plot",
+    }
 
 
 def test_surface_bounds_are_inclusive(session, lab):
     assert set(search(session, ("surface_min", "250"), ("surface_max", "350"))) == {
-        "near", "edge_out", "later"}
+        "near",
+        "edge_out",
+        "later",
+    }
     assert set(search(session, ("surface_min", "250.01"), ("surface_max", "349.99"))) == {
-        "edge_out"}
+        "edge_out"
+    }
 
 
 def test_price_filters(session, lab):
@@ -80,9 +93,16 @@ def test_radius_edge_uses_geodesic_distance(session, lab):
 
 
 def test_sort_by_distance_and_reported_distance(session, lab):
-    filters, _ = search_filters.parse(MultiDict([
-        ("lat", str(CENTRE[1])), ("lon", str(CENTRE[0])), ("radius_km", "2"), ("sort", "distance")
-    ]))
+    filters, _ = search_filters.parse(
+        MultiDict(
+            [
+                ("lat", str(CENTRE[1])),
+                ("lon", str(CENTRE[0])),
+                ("radius_km", "2"),
+                ("sort", "distance"),
+            ]
+        )
+    )
     rows = session.execute(queries.premises_search(filters, CENTRE[1])).all()
     labels = [row[0].label for row in rows]
     assert labels == ["office", "later", "near", "edge_out"]
@@ -106,8 +126,12 @@ def test_commune_and_intercommunality_filters_use_site_communes(session):
     assert rows
     communes = {c.insee for row in rows for c in row[0].site.communes}
     from hosting_app.territory.models import Commune
-    camvs = set(session.scalars(sa.select(Commune.insee).where(
-        Commune.intercommunality_2011.has(key="camvs"))))
+
+    camvs = set(
+        session.scalars(
+            sa.select(Commune.insee).where(Commune.intercommunality_2011.has(key="camvs"))
+        )
+    )
     assert all(any(c.insee in camvs for c in row[0].site.communes) for row in rows)
     assert communes & camvs
 

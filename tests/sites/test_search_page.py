@@ -12,7 +12,7 @@ LAB = f"lat={CENTRE[1]}&lon={CENTRE[0]}&radius_km=20"
 def test_search_page_lists_matching_premises_with_count(client, lab):
     page = client.get(f"/locaux?{LAB}&kind=workshop&sort=distance").get_data(as_text=True)
     assert "3 locaux correspondent" in page
-    table = page[page.index('<table class="table results"'):]
+    table = page[page.index('<table class="table results"') :]
     labels = re.findall(r'href="/locaux/\d+">([^<]+)</a>', table)
     assert labels == ["later", "near", "edge_out"]
     assert "0,5 km" in table
