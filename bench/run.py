@@ -69,6 +69,11 @@ def viewport_tiles(z: int) -> list[tuple[int, int, int]]:
     return [(z, x, y) for x in xs for y in ys]
 
 
+def inline_sql(statement) -> str:
+    """A statement's SQL with its values inlined (in an app context), as psycopg sends it raw."""
+    return str(statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+
+
 def tiles_section(app, url: str, runs: int) -> list[str]:
     """The premises tiles of the viewport at each zoom: the app against the raw SQL."""
     from werkzeug.datastructures import MultiDict as Args
@@ -77,15 +82,9 @@ def tiles_section(app, url: str, runs: int) -> list[str]:
         filters, _ = search_filters.parse(Args(parse_qsl(MAP_QUERY)))
         max_zoom = app.config.get("TILE_CLUSTER_MAX_ZOOM", 13)
 
-        def sql(statement) -> str:
-            compiled = statement.compile(
-                dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
-            )
-            return str(compiled)
-
-        settings = sql(queries.search_settings(local=False))
+        settings = inline_sql(queries.search_settings(local=False))
         statements = {
-            tile: [settings, sql(tiles.premises_tile(filters, None, *tile,
+            tile: [settings, inline_sql(tiles.premises_tile(filters, None, *tile,
                                                      cluster_max_zoom=max_zoom))]
             for z in TILE_ZOOMS for tile in viewport_tiles(z)
         }  # fmt: skip
@@ -159,22 +158,16 @@ def statements(app, query: str) -> list[str]:
     data = schema.load(search_filters.MultiDictProxy(args, schema))
     filters = search_filters.from_data(data, max_per_page=10_000)
 
-    def sql(statement) -> str:
-        compiled = statement.compile(
-            dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
-        )
-        return str(compiled)
-
-    result = [sql(queries.search_settings(local=False))]  # autocommit: for the connection
+    result = [inline_sql(queries.search_settings(local=False))]  # autocommit: for the connection
     if filters.near:  # as the API does: the commune's centre read once, then used as a point
-        result.append(sql(queries.centre_point(filters)))
+        result.append(inline_sql(queries.centre_point(filters)))
         lon, lat = db.session.execute(queries.centre_point(filters)).one()
         filters = dataclasses.replace(filters, point=(lon, lat))
     centre_lat = filters.point[1] if filters.point else None
     if data["format"] == "rows":
-        result.append(sql(queries.premises_map_rows_json(filters, centre_lat)))
+        result.append(inline_sql(queries.premises_map_rows_json(filters, centre_lat)))
     else:
-        result.append(sql(queries.premises_geojson(filters, centre_lat)))
+        result.append(inline_sql(queries.premises_geojson(filters, centre_lat)))
     return result
 
 
