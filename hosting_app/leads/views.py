@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -29,6 +31,26 @@ def get_firm(firm_id: int) -> Firm:
     if firm is None:
         abort(404)
     return firm
+
+
+def save_or_stale(
+    update: Callable[[], object], saved: str
+) -> tuple[bool, services.StaleEdit | None]:
+    """Run an edit's ``update`` and commit it, flashing ``saved``. A save on top of someone
+    else's rolls back and returns their values (the StaleEdit) to be shown; an invalid
+    identifier rolls back with its message. Returns (committed, the StaleEdit or None)."""
+    try:
+        update()
+    except services.StaleEdit as error:
+        db.session.rollback()
+        return False, error
+    except identifiers.InvalidIdentifier as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return False, None
+    db.session.commit()
+    flash(saved, "success")
+    return True, None
 
 
 def live_firm(firm_id: int) -> Firm:
@@ -145,20 +167,11 @@ def edit_firm(firm_id: int):
         form.version.data = firm.version
     stale = None
     if form.validate_on_submit():
-        try:
-            services.update_firm(
-                db.session, user=current_user, firm=firm, data=form.values(),
-                expected_version=int(form.version.data or 0),
-            )  # fmt: skip
-        except services.StaleEdit as error:
-            db.session.rollback()
-            stale = error
-        except identifiers.InvalidIdentifier as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash("Fiche enregistrée.", "success")
+        saved, stale = save_or_stale(lambda: services.update_firm(
+            db.session, user=current_user, firm=firm, data=form.values(),
+            expected_version=int(form.version.data or 0),
+        ), "Fiche enregistrée.")  # fmt: skip
+        if saved:
             return redirect(url_for("crm.firm", firm_id=firm.id))
     status = 409 if stale else (400 if form.errors else 200)
     return render_template("leads/firm_edit.html", form=form, firm=firm, stale=stale), status
@@ -298,17 +311,11 @@ def edit_lead(lead_id: int):
     form = _lead_form(lead)
     stale = None
     if form.validate_on_submit():
-        try:
-            services.update_lead(
-                db.session, user=current_user, lead=lead, data=form.values(),
-                expected_version=int(form.version.data or 0),
-            )  # fmt: skip
-        except services.StaleEdit as error:
-            db.session.rollback()
-            stale = error
-        else:
-            db.session.commit()
-            flash("Projet enregistré.", "success")
+        saved, stale = save_or_stale(lambda: services.update_lead(
+            db.session, user=current_user, lead=lead, data=form.values(),
+            expected_version=int(form.version.data or 0),
+        ), "Projet enregistré.")  # fmt: skip
+        if saved:
             return redirect(url_for("crm.lead", lead_id=lead.id))
     status = 409 if stale else (400 if form.errors else 200)
     return render_template(
