@@ -18,6 +18,7 @@ from hosting_app.auth.models import User
 from hosting_app.auth.passwords import verify_password
 from hosting_app.auth.services import AccountError, change_password
 from hosting_app.auth.throttle import throttle
+from hosting_app.auth.tokens import active_tokens, revoke_user_tokens
 from hosting_app.auth.views import WRONG_CODE, blueprint, render_throttled, throttled_message
 from hosting_app.extensions import db, login_manager
 
@@ -38,9 +39,10 @@ def password():
     """Change the password (the current one, then the new one twice); every other session of
     the user ends."""
     form = PasswordChangeForm()
+    user = current_user._get_current_object()
+    tokens = active_tokens(db.session, user=user)
     status = 200
     if form.validate_on_submit():
-        user = current_user._get_current_object()
         address = request.remote_addr or ""
         verdict = throttle().check(account=user.email, address=address)
         if not verdict.allowed:
@@ -56,14 +58,22 @@ def password():
                 form.new_password.errors.append(str(error))
                 status = 400
             else:
+                revoked = (
+                    revoke_user_tokens(db.session, user=user)
+                    if (tokens and form.revoke_tokens.data)
+                    else 0
+                )
                 sessions.keep_current(user)
                 db.session.commit()
-                flash("Votre mot de passe a été changé. Vos autres sessions, sur tout autre "
-                      "appareil, ont été fermées.", "success")  # fmt: skip
+                message = ("Votre mot de passe a été changé. Vos autres sessions, sur tout autre "
+                           "appareil, ont été fermées.")  # fmt: skip
+                if revoked:
+                    message += f" Jetons d'API révoqués : {revoked}."
+                flash(message, "success")
                 return redirect(url_for(".account"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/password.html", form=form), status
+    return render_template("auth/password.html", form=form, tokens=tokens), status
 
 
 def _enrolling_user() -> tuple[User | None, bool]:

@@ -1,7 +1,7 @@
 """Login, second-factor, password and two-factor forms (no database access here)."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from hosting_app.auth.passwords import MAX_LENGTH, MIN_LENGTH
@@ -98,4 +98,6 @@ class PasswordChangeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    # Shown only to a user who has working API tokens.
+    revoke_tokens = BooleanField("Révoquer aussi mes jetons d'API", default=True)
     submit = SubmitField("Changer le mot de passe")

@@ -21,6 +21,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
+from hosting_app.audit.models import AuditAction
+from hosting_app.audit.service import record
 from hosting_app.auth.models import User
 from hosting_app.auth.services import AccountError
 from hosting_app.db import Base
@@ -114,6 +116,31 @@ def revoke_token(session: Session, *, prefix: str) -> ApiToken:
         api_token.revoked_at = datetime.now(UTC)
         session.flush()
     return api_token
+
+
+def active_tokens(session: Session, *, user: User, now: datetime | None = None) -> int:
+    """How many of the user's tokens still work (neither revoked nor expired)."""
+    now = now or datetime.now(UTC)
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .where(sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))
+    )
+
+
+def revoke_user_tokens(session: Session, *, user: User) -> int:
+    """Revoke every token of the user that is not revoked yet (audited); return how many."""
+    revoked = session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if revoked:
+        record(session, user=user, action=AuditAction.UPDATE, entity_type="user",
+               entity_id=user.id, details={"api_tokens_revoked": revoked})  # fmt: skip
+    return revoked
 
 
 def valid_token(session: Session, *, token: str, now: datetime | None = None) -> ApiToken | None:

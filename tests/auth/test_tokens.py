@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from hosting_app.audit.models import AuditEntry
 from hosting_app.auth.models import User
 from hosting_app.auth.tokens import ApiToken
 from hosting_app.extensions import db
@@ -246,3 +248,57 @@ def test_token_commands_refuse_unknown_and_inactive_accounts(app, runner, make_u
     prefix = runner.invoke(args=["users", "revoke-token", "hap_00000000"])
     assert prefix.exit_code != 0
     assert "Aucun jeton ne commence par hap_00000000." in prefix.output
+
+
+def _change_password(client, *, revoke: bool | None) -> tuple[str, object]:
+    """Change the password through the form; ``revoke`` ticks (True), unticks (False) the
+    box, or leaves it out (None, as when it is not shown). Returns the form page and the page
+    shown after the change (text)."""
+    from tests.helpers import PASSWORD, csrf_token
+
+    page = client.get("/compte/mot-de-passe").get_data(as_text=True)
+    new = "une toute nouvelle phrase"
+    data = {"current_password": PASSWORD, "new_password": new, "confirmation": new,
+            "csrf_token": csrf_token(page)}  # fmt: skip
+    if revoke:
+        data["revoke_tokens"] = "y"
+    response = client.post("/compte/mot-de-passe", data=data, follow_redirects=True)
+    return page, html.unescape(response.get_data(as_text=True))
+
+
+def test_a_password_change_revokes_the_tokens_when_asked(app, runner, client, make_user):
+    email = make_user("developer", "camvs")
+    tokens = [_new_token(runner, email), _new_token(runner, email)]
+    login(client, email)
+    page, shown = _change_password(client, revoke=True)
+    assert "Vous avez 2 jetons d'API en service" in page
+    assert re.search(r'<input[^>]* checked [^>]*name="revoke_tokens"', page)  # the default
+    assert "Jetons d'API révoqués : 2." in shown
+    for token in tokens:
+        assert client.get("/api/me", headers=_bearer(token)).status_code == 401
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
+        details = db.session.scalars(
+            sa.select(AuditEntry.details).where(
+                AuditEntry.entity_type == "user", AuditEntry.entity_id == user_id
+            )
+        ).all()
+    assert {"api_tokens_revoked": 2} in details
+
+
+def test_a_password_change_keeps_the_tokens_when_the_box_is_unticked(runner, client, make_user):
+    email = make_user("developer", "camvs")
+    token = _new_token(runner, email)
+    login(client, email)
+    _, shown = _change_password(client, revoke=False)
+    assert "Votre mot de passe a été changé." in shown
+    assert "Jetons d'API révoqués" not in shown
+    assert client.get("/api/me", headers=_bearer(token)).status_code == 200
+
+
+def test_the_box_is_offered_only_to_a_user_with_working_tokens(client, make_user):
+    email = make_user("developer", "camvs")
+    login(client, email)
+    page, shown = _change_password(client, revoke=None)
+    assert "revoke_tokens" not in page
+    assert "Votre mot de passe a été changé." in shown
