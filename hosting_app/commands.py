@@ -235,6 +235,26 @@ def users_revoke_token(prefix: str) -> None:
     click.echo(f"Jeton {api_token.prefix} de {api_token.user.email} révoqué.")
 
 
+@users_group.command("reseal-totp")
+@with_appcontext
+def users_reseal_totp() -> None:
+    """Seal every TOTP secret again with the first key of TOTP_KEYS.
+
+    To rotate the key: put a new key in front of TOTP_KEYS (the old one after it), run this
+    command, then remove the old key."""
+    from hosting_app.auth.twofactor import SealError, reseal_all
+
+    try:
+        count = reseal_all(db.session)
+    except SealError as error:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{error} : ajoutez à TOTP_KEYS la clé avec laquelle il a été scellé."
+        ) from error
+    db.session.commit()
+    click.echo(f"{count} secret(s) TOTP scellé(s) avec la première clé de TOTP_KEYS.")
+
+
 @click.group("firms")
 def firms_group() -> None:
     """The shared CRM's firms."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 SESSION_IDLE_MINUTES = 30
 SESSION_ABSOLUTE_HOURS = 12
@@ -16,6 +19,10 @@ def from_environment(instance_path: str) -> dict:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL") or None,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+        # Fernet keys sealing the TOTP secrets in the database, newest first (comma-separated):
+        # the first seals, every one opens, so that a key can be rotated.
+        "TOTP_KEYS": _key_list(os.environ.get("TOTP_KEYS"))
+        or [_instance_secret(instance_path, "totp_key", _new_fernet_key)],
         # Any request body above this is refused (413) before it is read; photo uploads have
         # their own, smaller cap (PHOTO_MAX_MB).
         "MAX_CONTENT_LENGTH": int(float(os.environ.get("REQUEST_MAX_MB", "32")) * 1024 * 1024),
@@ -73,11 +80,22 @@ def _flag(name: str, default: str = "0") -> bool:
     return os.environ.get(name, default) == "1"
 
 
-def _instance_secret(instance_path: str) -> str:
-    """Return a secret key kept in the instance folder, created on first use."""
-    path = Path(instance_path) / "secret_key"
+def _instance_secret(
+    instance_path: str, name: str = "secret_key", new: Callable[[], str] | None = None
+) -> str:
+    """Return a secret kept in the instance folder (mode 600), created on first use."""
+    path = Path(instance_path) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        path.touch(mode=0o600)
+        path.write_text(new() if new else secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def _new_fernet_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def _key_list(value: str | None) -> list[str]:
+    """Keys given as one comma-separated string, blanks dropped."""
+    return [key.strip() for key in (value or "").split(",") if key.strip()]

@@ -126,6 +126,7 @@ def make_user(app):
     TOTP_SECRET, and tests.helpers.login answers the second step for them."""
     from datetime import UTC, datetime
 
+    from hosting_app.auth import twofactor
     from hosting_app.auth.models import Role
     from hosting_app.auth.services import create_user
 
@@ -144,7 +145,7 @@ def make_user(app):
                 role=Role(role),
             )
             if totp if totp is not None else user.needs_totp:
-                user.totp_secret = TOTP_SECRET
+                user.totp_secret = twofactor.seal(TOTP_SECRET)
                 user.totp_enabled_at = datetime.now(UTC)
             db.session.commit()
             return user.email

@@ -28,13 +28,15 @@ def csrf_token(html: str) -> str:
 def totp_code(app: Flask, email: str) -> str:
     """A TOTP code the app accepts for ``email`` now: the current time step, or the next one
     when the current one is used up (a test logging the same user in twice)."""
+    from hosting_app.auth import twofactor
     from hosting_app.auth.models import User
     from hosting_app.extensions import db
 
     with app.app_context():
-        secret, last_step = db.session.execute(
+        sealed, last_step = db.session.execute(
             sa.select(User.totp_secret, User.totp_last_step).where(User.email == email.lower())
         ).one()
+        secret = twofactor.unseal(sealed)
     step = int(datetime.now(UTC).timestamp()) // 30
     if last_step is not None and step <= last_step:
         step = last_step + 1  # accepted: the app allows one step of clock drift

@@ -65,3 +65,40 @@ def test_migrations_go_up_and_down_with_no_drift():
         assert _tables(engine) == TABLES
     finally:
         engine.dispose()
+
+
+def test_secrets_stored_in_clear_are_sealed_by_the_upgrade_and_opened_by_the_downgrade(app):
+    from hosting_app.auth import twofactor
+    from tests.helpers import TOTP_SECRET
+
+    engine = sa.create_engine(recreate_database(f"{TEST_DATABASE}_sealing"))
+    before_sealing = "b6c7d8e9f0a1"
+    read = sa.text("SELECT totp_secret FROM app_user")
+    try:
+        migrate.upgrade(engine, before_sealing)
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO organisation (key, name, short_name, kind) "
+                "VALUES ('camvs', 'Communauté d''agglomération Melun Val de Seine', 'CAMVS', "
+                "'intercommunality')"
+            ))  # fmt: skip
+            connection.execute(
+                sa.text(
+                    "INSERT INTO app_user (email, full_name, password_hash, organisation_id, role, "
+                    "totp_secret, totp_enabled_at) SELECT 'admin@camvs.fr', '', 'x', id, 'admin', "
+                    ":secret, now() FROM organisation"
+                ),
+                {"secret": TOTP_SECRET},
+            )
+        with app.app_context():  # the app's keys seal them
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                sealed = connection.scalar(read)
+            assert TOTP_SECRET not in sealed
+            assert twofactor.unseal(sealed) == TOTP_SECRET
+
+            migrate.downgrade(engine, before_sealing)
+        with engine.connect() as connection:
+            assert connection.scalar(read) == TOTP_SECRET
+    finally:
+        engine.dispose()

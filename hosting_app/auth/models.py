@@ -105,7 +105,7 @@ class User(UserMixin, TimestampMixin, Base):
     )
     # Two-factor authentication (TOTP, RFC 6238): the base32 secret once enrolment is
     # confirmed, and the last time step accepted, so that no code is accepted twice.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 

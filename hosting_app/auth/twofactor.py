@@ -3,7 +3,9 @@
 - The secret is 160 random bits (base32), shown as a QR code drawn here as inline SVG
   (segno; no outside service) and as text to type. While the user enrols it is kept in their
   own (signed, HttpOnly) session cookie, so that an abandoned or concurrent enrolment leaves
-  nothing behind; it is stored in the database once confirmed with a first code.
+  nothing behind; it is stored in the database once confirmed with a first code, sealed
+  (Fernet: AES-128-CBC and HMAC-SHA256) with a key held outside the database (TOTP_KEYS, else
+  ``instance/totp_key``): a copy of the database alone gives no second factor away.
 - A code is accepted for the current 30-second step and the steps just before and after
   (clocks drift), and only for a step later than the last one accepted: no code, nor an older
   one, can be replayed.
@@ -24,6 +26,8 @@ import segno
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -43,6 +47,41 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misrea
 _recovery_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 _TOTP_CODE = re.compile(rf"^[0-9]{{{DIGITS}}}$")
+
+
+class SealError(Exception):
+    """A stored TOTP secret that none of the configured keys opens."""
+
+
+def _keys(keys: list[str] | None = None) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys or current_app.config["TOTP_KEYS"]])
+
+
+def seal(secret: str, *, keys: list[str] | None = None) -> str:
+    """``secret`` encrypted and authenticated with the first key, as stored."""
+    return _keys(keys).encrypt(secret.encode()).decode()
+
+
+def unseal(stored: str, *, keys: list[str] | None = None) -> str:
+    """The secret that ``seal`` stored; SealError when no configured key opens it."""
+    try:
+        return _keys(keys).decrypt(stored.encode()).decode()
+    except InvalidToken as error:
+        raise SealError("no key of TOTP_KEYS opens this TOTP secret") from error
+
+
+def reseal_all(session: Session) -> int:
+    """Seal every stored secret again with the first key (after adding a new key in front of
+    TOTP_KEYS; the old one can then be removed); return how many there are."""
+    users = session.scalars(sa.select(User).where(User.totp_secret.is_not(None))).all()
+    fernet = _keys()
+    for user in users:
+        try:
+            user.totp_secret = fernet.rotate(user.totp_secret.encode()).decode()
+        except InvalidToken as error:
+            raise SealError(f"no key of TOTP_KEYS opens the TOTP secret of {user.email}") from error
+    session.flush()
+    return len(users)
 
 
 def new_secret() -> str:
@@ -100,7 +139,14 @@ def use_totp(session: Session, user: User, code: str, *, now: datetime | None = 
     replayed, even by two requests at the same time (a conditional UPDATE)."""
     if not user.has_totp:
         return False
-    step = matching_step(user.totp_secret, code, after=user.totp_last_step, now=now)
+    try:
+        secret = unseal(user.totp_secret)
+    except SealError:
+        current_app.logger.error(
+            "TOTP secret of user %s cannot be opened: TOTP_KEYS lacks its key", user.id
+        )
+        return False  # the recovery codes still work
+    step = matching_step(secret, code, after=user.totp_last_step, now=now)
     if step is None:
         return False
     taken = session.execute(
@@ -181,7 +227,7 @@ def enable(session: Session, *, user: User, secret: str, code: str) -> list[str]
     step = matching_step(secret, code)
     if step is None:
         return None
-    user.totp_secret = secret
+    user.totp_secret = seal(secret)
     user.totp_enabled_at = datetime.now(UTC)
     user.totp_last_step = step  # the confirming code is used up too
     codes = new_recovery_codes(session, user)

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 import pyotp
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 
 from hosting_app.audit.models import AuditEntry
+from hosting_app.auth import twofactor
 from hosting_app.auth.models import RecoveryCode, User
 from hosting_app.extensions import db
 from tests.helpers import PASSWORD, TOTP_SECRET, csrf_token, login
@@ -97,7 +99,10 @@ def test_a_developer_enrols_from_the_account_page(app, client, make_user):
     codes = _recovery_codes_on(response.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
     user = _user(app, email)
-    assert user.totp_secret == secret and user.totp_enabled_at is not None
+    assert user.totp_enabled_at is not None
+    assert secret not in user.totp_secret  # sealed: the database alone does not give it away
+    with app.app_context():
+        assert twofactor.unseal(user.totp_secret) == secret
     with app.app_context():
         hashes = db.session.scalars(
             sa.select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)
@@ -288,3 +293,62 @@ def test_an_admin_resets_another_users_two_factor(app, client, make_user, role):
         assert entry.user.role.value == "admin"
     expected = ENROL if role == "admin" else "/"  # admins must enrol again
     assert _password_step(client, email).headers["Location"] == expected
+
+
+def _new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def test_secrets_are_sealed_and_a_lost_key_leaves_the_recovery_codes(
+    app, client, make_user, monkeypatch, caplog
+):
+    email = make_user("developer")
+    login(client, email)
+    secret, codes, _ = _enrol(client)
+    _logout(client)
+    with app.app_context():
+        stored = db.session.scalar(sa.select(User.totp_secret).where(User.email == email))
+    assert secret not in stored and pyotp.TOTP(secret).now() not in stored
+
+    # The database restored next to another key (the instance's key file was lost).
+    monkeypatch.setitem(app.config, "TOTP_KEYS", [_new_key()])
+    _password_step(client, email)
+    refused = _submit_code(client, _code(secret, _step() + 1))
+    assert refused.status_code == 401
+    assert WRONG_CODE in refused.get_data(as_text=True)
+    assert "TOTP_KEYS lacks its key" in caplog.text
+    assert _submit_code(client, codes[0]).status_code == 302  # recovery codes still open
+    assert _logged_in(client)
+
+
+def test_a_key_is_rotated_with_reseal_totp(app, runner, client, make_user, monkeypatch):
+    email = make_user("developer", totp=True)
+    old = app.config["TOTP_KEYS"]
+    with app.app_context():
+        before = db.session.scalar(sa.select(User.totp_secret).where(User.email == email))
+    new = _new_key()
+
+    monkeypatch.setitem(app.config, "TOTP_KEYS", [new, *old])
+    result = runner.invoke(args=["users", "reseal-totp"])
+    assert result.exit_code == 0, result.output
+    assert "secret(s) TOTP scellé(s)" in result.output
+
+    monkeypatch.setitem(app.config, "TOTP_KEYS", [new])  # the old key removed
+    with app.app_context():
+        after = db.session.scalar(sa.select(User.totp_secret).where(User.email == email))
+        assert after != before
+        assert twofactor.unseal(after) == TOTP_SECRET
+    _password_step(client, email)
+    assert _submit_code(client, _code(TOTP_SECRET, _step() + 1)).status_code == 302
+
+
+def test_reseal_totp_without_the_old_key_changes_nothing(app, runner, make_user, monkeypatch):
+    email = make_user("developer", totp=True)
+    with app.app_context():
+        before = db.session.scalar(sa.select(User.totp_secret).where(User.email == email))
+    monkeypatch.setitem(app.config, "TOTP_KEYS", [_new_key()])
+    result = runner.invoke(args=["users", "reseal-totp"])
+    assert result.exit_code == 1
+    assert "ajoutez à TOTP_KEYS la clé" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.totp_secret).where(User.email == email)) == before
