@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from hosting_app.api import register as register_api
     from hosting_app.auth.views import blueprint as auth_blueprint
     from hosting_app.backoffice.views import register as register_backoffice
+    from hosting_app.csp_reports import blueprint as csp_blueprint
     from hosting_app.exports.views import blueprint as exports_blueprint
     from hosting_app.health import register as register_health
     from hosting_app.inquiries.views import register as register_inquiries
@@ -161,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(journeys_blueprint)
     app.register_blueprint(merge_blueprint)
     app.register_blueprint(privacy_blueprint)
+    app.register_blueprint(csp_blueprint)  # /csp-rapport: what the browsers' CSP refused
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -7,6 +7,8 @@
   the map frames that way; a style attribute runs no script, and ``<style>`` elements remain
   refused where the browser knows style-src-elem. Images also come from the basemaps' tile
   servers (``maps.BASEMAPS``) and ``data:`` URLs (Leaflet's and Geoman's icons).
+- What the policy refuses, browsers report to ``/csp-rapport`` (``report-uri``), logged as
+  warnings (``hosting_app/csp_reports.py``).
 - Strict-Transport-Security on HTTPS responses only (behind a reverse proxy, PROXY_COUNT makes
   ProxyFix report the client's scheme).
 - Referrer-Policy strict-origin-when-cross-origin: paths and query strings (search filters,
@@ -39,6 +41,8 @@ from secure import (
     XContentTypeOptions,
     XFrameOptions,
 )
+
+from hosting_app import csp_reports
 
 HSTS_MAX_AGE = 365 * 24 * 3600  # seconds
 # Load balancers probe the instances over plain HTTP, even when FORCE_HTTPS is on.
@@ -108,6 +112,7 @@ def content_security_policy(*, nonce: str | None, image_origins: list[str]) -> s
         .base_uri("'none'")
         .form_action("'self'")
         .frame_ancestors("'none'")
+        .report_uri(csp_reports.PATH)
         .header_value
     )
 

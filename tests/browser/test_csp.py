@@ -3,6 +3,9 @@ nothing is logged, and the Leaflet maps are drawn (their inline script runs by i
 
 from __future__ import annotations
 
+import logging
+import time
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -159,3 +162,21 @@ def test_an_inline_script_without_the_nonce_is_refused(page, clean, monkeypatch)
     assert {v["directive"] for v in violations} == {"script-src-elem"}
     assert all(v["blocked"] == "inline" for v in violations)
     assert page.evaluate(MAP_STATE) is None  # no Leaflet map without its script
+
+
+def test_an_injected_script_is_refused_and_reported(page, caplog):
+    caplog.set_level(logging.WARNING)
+    page.goto("/locaux?kind=office")
+    page.wait_for_load_state("load")
+    # As an injection would: a script element without the page's nonce.
+    page.evaluate(
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.__injected = true;';
+                   document.body.appendChild(s); }"""
+    )
+    assert page.evaluate("window.__injected") is None  # refused
+    deadline = time.monotonic() + 10
+    while "CSP violation" not in caplog.text and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # the browser sends its report to /csp-rapport
+    assert "CSP violation: script-src-elem blocked inline on " in caplog.text
+    assert "/locaux (source" in caplog.text and "kind=office" not in caplog.text

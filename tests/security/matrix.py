@@ -142,6 +142,13 @@ TABLE: dict[str, list[Case]] = {
     ],
     "inquiries.thanks": [case(GET=ANYONE)],
     "health.healthz": [case(GET=ANYONE)],
+    "csp.report": [
+        case(
+            POST=ANYONE,
+            json=lambda w: {"csp-report": {"blocked-uri": "inline", "document-uri": "/"}},
+            ok={"POST": {204}},
+        )
+    ],
     "static": [case(lambda w: {"filename": "css/app.css"}, GET=ANYONE)],
     "vendor.asset": [case(lambda w: {"package": "leaflet", "filename": "leaflet.css"}, GET=ANYONE)],
     "auth.login": [
