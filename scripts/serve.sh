@@ -5,6 +5,7 @@
 #   WEB_CONCURRENCY        gunicorn workers (default 2 × CPUs + 1)
 #   RATELIMIT_STORAGE_URI  rate-limit counters shared by the workers, e.g. redis://127.0.0.1:6379
 #   SECRET_KEY             the same on every instance
+#   TOTP_KEYS              the same on every instance (seal the two-factor secrets)
 # Extra arguments go to gunicorn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,10 @@ fi
 if [ -z "${SECRET_KEY:-}" ]; then
   echo "Attention : sans SECRET_KEY, la clé de instance/secret_key ne vaut que pour cette" \
     "machine." >&2
+fi
+if [ -z "${TOTP_KEYS:-}" ]; then
+  echo "Attention : sans TOTP_KEYS, la clé de instance/totp_key ne vaut que pour cette" \
+    "machine (double authentification)." >&2
 fi
 
 # --preload: create_app runs once, in the master, before the workers fork. It opens no
