@@ -24,6 +24,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -217,6 +218,48 @@ def _is_live_postmaster(pid: int) -> bool:
         return True
     comm, state = info
     return state not in ("Z", "X") and comm in ("postgres", "postmaster")
+
+
+def _orphaned_postmasters(pgdata: Path) -> list[int]:
+    """Live postmasters started on ``pgdata`` whose data directory has since been deleted.
+
+    Such a server (its folder removed while it ran, e.g. a clone deleted and made again at the
+    same path) notices within a minute that its lock file is gone and shuts down, removing
+    *its* socket files on the way out: the files, by path, of a new cluster started there
+    meanwhile."""
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                cwd = os.readlink(entry / "cwd")
+            except OSError:
+                continue  # gone, or not ours to look at
+            if (
+                b"-D" in args[:-1]
+                and args[args.index(b"-D") + 1] == os.fsencode(pgdata)
+                and cwd.endswith(" (deleted)")
+                and _is_live_postmaster(pid)
+            ):
+                found.append(pid)
+    return found
+
+
+def _stop_orphaned_postmasters(pgdata: Path, timeout: float = 30.0) -> None:
+    """Shut down the postmasters of a deleted ``pgdata`` now, and wait until they are gone."""
+    for pid in _orphaned_postmasters(pgdata):
+        log.warning("Stopping postmaster %s: its data directory %s was deleted", pid, pgdata)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGINT)  # fast shutdown
+        deadline = time.monotonic() + timeout
+        while _is_live_postmaster(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _is_live_postmaster(pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGQUIT)  # immediate shutdown
 
 
 def _tail(path: Path, lines: int = 20) -> str:
@@ -709,6 +752,7 @@ class EmbeddedPostgres:
         """ensure_running's body; the caller holds the lock."""
         binaries = self._get_binaries()
         run_as = self._run_as()
+        _stop_orphaned_postmasters(self.pgdata)  # before its exit can remove our socket
         self._grant_traversal(run_as)
         if not self.is_initialised():
             self._initdb(binaries, run_as)

@@ -195,6 +195,25 @@ def test_restarts_after_crash_with_stale_pid_file(cluster: EmbeddedPostgres) -> 
     assert scalar(url, "SELECT note FROM marker") == "kept"
 
 
+def test_a_cluster_made_again_where_a_running_one_was_deleted_stays_reachable(
+    cluster: EmbeddedPostgres,
+) -> None:
+    cluster.ensure_database("hosting", extensions=())
+    orphan = cluster.status()["pid"]
+    # The folder deleted while its server runs (a clone removed, then cloned again there).
+    shutil.rmtree(cluster.directory)
+    assert _alive(orphan)
+
+    again = EmbeddedPostgres(cluster.directory)
+    url = again.ensure_database("hosting", extensions=())
+    # The old server is gone before the new one starts: its exit, within a minute otherwise,
+    # would have removed the new server's socket, found by the same path.
+    assert not _alive(orphan)
+    assert again.status()["pid"] != orphan
+    assert (again.socket_dir / ".s.PGSQL.5432").exists()
+    assert scalar(url, "SELECT 1") == 1
+
+
 def test_concurrent_processes_share_one_cluster(cluster: EmbeddedPostgres) -> None:
     code = (
         "import sys\n"
