@@ -164,6 +164,7 @@ def _audit(action_name: str, details: dict) -> int:
 def backup_command(file: Path) -> None:
     """Save the whole database to FILE (pg_dump archive, readable by its owner only)."""
     from hosting_app.audit.models import AuditEntry
+    from hosting_app.audit.service import rewriting
     from hosting_app.extensions import db
 
     if not sa.inspect(db.engine).has_table(AuditEntry.__tablename__):
@@ -175,7 +176,8 @@ def backup_command(file: Path) -> None:
     try:
         size = backup(db.engine, file)
     except BackupError as error:
-        db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == entry_id))
+        with rewriting(db.session, "withdrawn"):  # no backup was made: its entry goes
+            db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == entry_id))
         db.session.commit()
         raise click.ClickException(str(error)) from None
     click.echo(f"Sauvegarde écrite : {file} ({size / 1024:,.0f} Kio).".replace(",", " "))

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
 from hosting_app.audit.models import AuditAction, AuditEntry
-from hosting_app.audit.service import jsonable, record
+from hosting_app.audit.service import jsonable, record, rewriting
 from hosting_app.auth.models import User
 from hosting_app.db import Base
 from hosting_app.inquiries.models import Inquiry
@@ -343,18 +343,19 @@ def scrub_audit(
     number of rows changed. Entries about an erased contact person lose every text of their
     changes, those about an inquiry its personal fields; any other entry its identifiers."""
     changed = 0
-    for entry in session.scalars(audit_about(targets, identifiers)):
-        own = entry.entity_id in targets.get(entry.entity_type, [])
-        fields = None if entry.entity_type == "contact_person" else INQUIRY_PERSONAL_FIELDS
-        changes = (
-            scrub_changes(entry.changes, identifiers, fields=fields)
-            if own
-            else scrub_json(entry.changes, identifiers)
-        )
-        details = scrub_json(entry.details, identifiers)
-        if changes != entry.changes or details != entry.details:
-            entry.changes, entry.details = changes, details
-            changed += 1
+    with rewriting(session, "erasure"):  # the audit log is append-only but for this
+        for entry in session.scalars(audit_about(targets, identifiers)):
+            own = entry.entity_id in targets.get(entry.entity_type, [])
+            fields = None if entry.entity_type == "contact_person" else INQUIRY_PERSONAL_FIELDS
+            changes = (
+                scrub_changes(entry.changes, identifiers, fields=fields)
+                if own
+                else scrub_json(entry.changes, identifiers)
+            )
+            details = scrub_json(entry.details, identifiers)
+            if changes != entry.changes or details != entry.details:
+                entry.changes, entry.details = changes, details
+                changed += 1
     patterns = identifiers.like_patterns()
     if patterns:
         any_pattern = sa.any_(sa.bindparam("patterns", patterns, type_=ARRAY(sa.Text)))
