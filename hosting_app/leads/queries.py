@@ -54,6 +54,22 @@ def identified(probe: Probe, normalised_name: str) -> sa.Select | None:
     )
 
 
+def name_search_settings(floor: float) -> sa.Select:
+    """The settings of the transaction's name searches: the similarity ``floor`` of the ``%``
+    operator, and no sequential scan. pg_trgm declares ``%`` as cheap as an equality, so that
+    below some 20,000 firms the planner reads the whole table instead of the trigram index,
+    computing every name's similarity (about 2 µs each: 8 ms for 3,750 firms, against 2 ms by
+    the index, measured)."""
+    return sa.select(
+        sa.func.set_config("pg_trgm.similarity_threshold", str(floor), True),
+        sa.func.set_config("enable_seqscan", "off", True),
+    )
+
+
+# Back to the planner's usual choices for the rest of the transaction.
+NAME_SEARCH_DONE = sa.select(sa.func.set_config("enable_seqscan", "on", True))
+
+
 def named(normalised_name: str, *, postcode: str | None = None) -> sa.Select:
     """Firms whose normalised name is trigram-similar to ``normalised_name`` from the
     transaction's ``pg_trgm.similarity_threshold`` (the ``%`` operator, served by the GIN

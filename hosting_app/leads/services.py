@@ -105,14 +105,13 @@ def candidates(session: Session, probe: dedup.Probe, *, limit: int = 5) -> list[
     for level in NAME_LEVELS:
         floor = dedup.name_floor(level, same_postcode=bool(probe.postcode))
         # The trigram index returns no name under ``floor``: no firm under it scores ``level``.
-        session.execute(
-            sa.select(sa.func.set_config("pg_trgm.similarity_threshold", str(floor), True))
-        )
+        session.execute(queries.name_search_settings(floor))
         named = queries.named(normalised, postcode=probe.postcode)
         found.update((row.id, row) for row in session.execute(named))
         scores = [dedup.score(probe, _candidate(row)) for row in found.values()]
         if dedup.settled(scores, level=level, limit=limit):
             break
+    session.execute(queries.NAME_SEARCH_DONE)
     return list(found.values())
 
 

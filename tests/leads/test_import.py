@@ -230,6 +230,17 @@ def test_project_csv_creates_firms(session, importer, tmp_path):
     assert entry.details["created"] == 3 and entry.details["file"] == "firms.csv"
 
 
+def test_imported_names_are_in_the_trigram_index_not_in_its_pending_list(
+    session, importer, tmp_path
+):
+    # What the duplicate search would read row by row until the next vacuum.
+    clean = sa.text("SELECT gin_clean_pending_list('ix_firm_name_trgm')")
+    session.execute(clean)
+    path = write(tmp_path / "firms.csv", PROJECT_HEADER, project_rows())
+    assert imports.import_firms(session, path, user=importer).created == 3
+    assert session.scalar(clean) == 0  # pending pages left by the import: none
+
+
 def test_sirene_csv_creates_firms_and_skips_closed_ones(session, tmp_path):
     path = write(tmp_path / "StockEtablissement_utf8.csv", SIRENE_HEADER, sirene_rows())
     report = imports.import_firms(session, path)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from hosting_app.leads import services
+from hosting_app.leads import queries, services
 from hosting_app.leads.models import Firm, LeadSource
 from tests.helpers import login
 
@@ -198,3 +198,18 @@ def test_merged_firms_are_not_candidates(session, aero, senart_dev):
     session.execute(sa.update(Firm).where(Firm.id == twin.id).values(merged_into_id=aero.id))
     found = [c["firm_id"] for c in services.match(session, services.probe_from(name="aero meca"))]
     assert twin.id not in found
+
+
+def test_the_name_search_reads_the_trigram_index_even_in_a_small_crm(session):
+    # A few hundred firms: the planner, which takes pg_trgm's % for a cheap operator, would
+    # read them all and compute each similarity (67 ms a match at 13,500 firms, measured).
+    firms = session.scalar(sa.select(sa.func.count()).select_from(Firm))
+    assert firms < 2_000
+    session.execute(queries.name_search_settings(0.5619))
+    named = queries.named("transports martin", postcode="77127")
+    compiled = named.compile(session.get_bind())
+    explained = session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+    plan = "\n".join(explained.scalars())
+    assert "ix_firm_name_trgm" in plan and "Seq Scan on firm" not in plan
+    session.execute(queries.NAME_SEARCH_DONE)
+    assert session.scalar(sa.text("SHOW enable_seqscan")) == "on"  # for what follows
