@@ -83,3 +83,27 @@ def test_wrong_password_shows_an_error_and_keeps_the_email(page, make_user):
     assert page.get_by_text("Adresse électronique ou mot de passe incorrect.").is_visible()
     assert page.get_by_label("Adresse électronique").input_value() == email
     assert axe_violations(page) == []
+
+
+def test_a_password_change_offers_to_revoke_the_api_tokens(app, page, runner, make_user):
+    email = make_user("developer", "camvs")
+    assert runner.invoke(args=["users", "token", email]).exit_code == 0
+    page.goto("/connexion")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto("/compte/mot-de-passe")
+
+    revoke = page.get_by_role("checkbox", name="Révoquer aussi mes jetons d'API")
+    expect(revoke).to_be_checked()
+    expect(page.get_by_role("group", name="Jetons d'API")).to_contain_text("1 jeton d'API")
+    assert axe_violations(page) == []
+    page.get_by_label("Mot de passe actuel").fill(PASSWORD)
+    page.get_by_label("Nouveau mot de passe", exact=True).fill("une toute nouvelle phrase")
+    page.get_by_label("Nouveau mot de passe, à nouveau").fill("une toute nouvelle phrase")
+    revoke.focus()
+    page.keyboard.press("Space")  # unticked with the keyboard…
+    expect(revoke).not_to_be_checked()
+    page.keyboard.press("Space")  # …and ticked again
+    page.get_by_role("button", name="Changer le mot de passe").click()
+    expect(page.get_by_text("Jetons d'API révoqués : 1.")).to_be_visible()
