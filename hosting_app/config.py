@@ -97,5 +97,15 @@ def _new_fernet_key() -> str:
 
 
 def _key_list(value: str | None) -> list[str]:
-    """Keys given as one comma-separated string, blanks dropped."""
-    return [key.strip() for key in (value or "").split(",") if key.strip()]
+    """Fernet keys given as one comma-separated string, blanks dropped; a malformed one stops
+    the start-up (rather than every login with a second factor)."""
+    keys = [key.strip() for key in (value or "").split(",") if key.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ValueError(
+                f"TOTP_KEYS: key {position} is not a Fernet key (32 url-safe base64-encoded "
+                "bytes, as made by cryptography.fernet.Fernet.generate_key())"
+            ) from None
+    return keys

@@ -352,3 +352,15 @@ def test_reseal_totp_without_the_old_key_changes_nothing(app, runner, make_user,
     assert "ajoutez à TOTP_KEYS la clé" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(User.totp_secret).where(User.email == email)) == before
+
+
+def test_a_malformed_totp_key_stops_the_start_up_with_its_position(monkeypatch, tmp_path):
+    from hosting_app import config
+
+    good = _new_key()
+    monkeypatch.setenv("TOTP_KEYS", f"{good}, not-a-key")
+    with pytest.raises(ValueError, match="TOTP_KEYS: key 2 is not a Fernet key"):
+        config.from_environment(str(tmp_path))
+    monkeypatch.setenv("TOTP_KEYS", f" {good} ,")
+    assert config.from_environment(str(tmp_path))["TOTP_KEYS"] == [good]
+    assert not (tmp_path / "totp_key").exists()  # given keys: no key file made
