@@ -103,3 +103,16 @@ def axe_violations(page) -> list[dict]:
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+def log_in(page, email: str) -> None:
+    """Log in through the login form (an account without a second factor)."""
+    from playwright.sync_api import expect
+
+    from tests.helpers import PASSWORD
+
+    page.goto("/connexion")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Vous êtes connecté.")).to_be_visible()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from hosting_app.sites import maps
 from hosting_app.sites.models import Site
-from tests.helpers import PASSWORD
+from tests.browser.conftest import log_in
 from tests.lab import CENTRE
 
 pytestmark = pytest.mark.browser
@@ -69,14 +69,6 @@ def drawn_map(page) -> dict:
     """Wait until the page's map is drawn; return what it shows."""
     page.wait_for_function(f"() => ({MAP_STATE})() !== null")  # a function: no eval() to poll
     return page.evaluate(MAP_STATE)
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_text("Vous êtes connecté.")).to_be_visible()
 
 
 def test_public_pages_draw_their_maps_without_violation(page, clean, lab):

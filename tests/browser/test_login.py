@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, log_in
 from tests.helpers import PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
@@ -88,10 +88,7 @@ def test_wrong_password_shows_an_error_and_keeps_the_email(page, make_user):
 def test_a_password_change_offers_to_revoke_the_api_tokens(app, page, runner, make_user):
     email = make_user("developer", "camvs")
     assert runner.invoke(args=["users", "token", email]).exit_code == 0
-    page.goto("/connexion")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, email)
     page.goto("/compte/mot-de-passe")
 
     revoke = page.get_by_role("checkbox", name="Révoquer aussi mes jetons d'API")
