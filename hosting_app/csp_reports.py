@@ -7,9 +7,10 @@ the page, URLs cut to their scheme, host and path (no query string: search filte
 and at most 200 characters of each value. Nothing is stored in the database.
 
 Browsers send these reports by themselves, with no CSRF token: the route is exempt from the
-check and writes nothing; it is rate-limited per client address, and bodies over
-``MAX_BYTES`` are refused unread. Both formats are read: the ``report-uri`` one
-(``application/csp-report``) and the Reporting API's (``application/reports+json``).
+check and writes nothing; it is rate-limited per client address, and no more than
+``MAX_BYTES`` of a body is read (a longer one is refused). Both formats are read: the
+``report-uri`` one (``application/csp-report``) and the Reporting API's
+(``application/reports+json``).
 """
 
 from __future__ import annotations
@@ -69,10 +70,8 @@ def _violations(payload: object) -> list[dict] | None:
 @limiter.limit(RATE_LIMIT)
 def report() -> tuple[Response, int] | Response:
     """Log each violation of the report; 204, or 400 with a JSON error."""
-    if (request.content_length or 0) > MAX_BYTES:
-        return _bad(f"Rapport trop volumineux (plus de {MAX_BYTES // 1024} Kio).", 413)
-    body = request.get_data(cache=False)
-    if len(body) > MAX_BYTES:  # no or a false Content-Length
+    body = request.stream.read(MAX_BYTES + 1)  # never more, whatever Content-Length says
+    if len(body) > MAX_BYTES:
         return _bad(f"Rapport trop volumineux (plus de {MAX_BYTES // 1024} Kio).", 413)
     try:
         violations = _violations(json.loads(body))

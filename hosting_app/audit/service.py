@@ -19,15 +19,17 @@ REWRITE_SETTING = "hosting_app.audit_rewrite"  # see migration 0013: the log is 
 
 
 @contextmanager
-def rewriting(session: Session, reason: str) -> Iterator[None]:
-    """Let the statements flushed inside change or delete audit entries, which the database
-    refuses otherwise (a trigger); ``reason`` names the rewrite (« erasure », « withdrawn »).
-    An error inside leaves the transaction to be rolled back, the permission with it."""
-    session.flush()
-    session.execute(sa.select(sa.func.set_config(REWRITE_SETTING, reason, True)))
+def rewriting(db: Session | sa.Connection, reason: str) -> Iterator[None]:
+    """Let the statements run (or, on a session, flushed) inside change or delete audit
+    entries, which the database refuses otherwise (a trigger); ``reason`` names the rewrite
+    (« erasure », « withdrawn »). An error inside leaves the transaction to be rolled back,
+    the permission with it."""
+    flush = db.flush if isinstance(db, Session) else lambda: None
+    flush()
+    db.execute(sa.select(sa.func.set_config(REWRITE_SETTING, reason, True)))
     yield
-    session.flush()
-    session.execute(sa.select(sa.func.set_config(REWRITE_SETTING, "", True)))
+    flush()
+    db.execute(sa.select(sa.func.set_config(REWRITE_SETTING, "", True)))
 
 
 def jsonable(value: Any) -> Any:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from stdnum import luhn
 
 from hosting_app.audit.models import AuditAction, AuditEntry
-from hosting_app.audit.service import REWRITE_SETTING
+from hosting_app.audit.service import rewriting
 from hosting_app.auth.models import Role, User
 from hosting_app.auth.services import create_user
 from hosting_app.db import Base
@@ -610,9 +610,8 @@ def test_two_concurrent_merges_of_one_firm_exactly_one_wins(app):
     finally:
         with engine.begin() as connection:
             user_ids = sa.select(User.id).where(User.email == email).scalar_subquery()
-            # The audit log is append-only but for a declared rewrite (migration 0013).
-            connection.execute(sa.select(sa.func.set_config(REWRITE_SETTING, "cleanup", True)))
-            connection.execute(sa.delete(AuditEntry).where(AuditEntry.user_id == user_ids))
+            with rewriting(connection, "test cleanup"):  # the audit log is append-only otherwise
+                connection.execute(sa.delete(AuditEntry).where(AuditEntry.user_id == user_ids))
             connection.execute(sa.delete(FirmMerge).where(FirmMerge.absorbed_id.in_(firm_ids)))
             connection.execute(sa.delete(ContactPerson).where(ContactPerson.firm_id.in_(firm_ids)))
             connection.execute(sa.delete(Firm).where(Firm.id.in_(firm_ids)))
