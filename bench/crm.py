@@ -186,12 +186,14 @@ def main() -> None:
 
             load.run(db.session, demo_data=False)
             with rewriting(db.session, "benchmark"):  # the audit log is append-only otherwise
-                db.session.execute(sa.text("TRUNCATE firm, audit_entry RESTART IDENTITY CASCADE"))
+                db.session.execute(
+                    sa.text("TRUNCATE firm, firm_name, audit_entry RESTART IDENTITY CASCADE")
+                )
             db.session.commit()
             print(f"Chargement de {args.firms:,} entreprises…", flush=True)
             runs = {"load": timed_import(paths["load"])}
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text("VACUUM ANALYZE firm"))
+                conn.execute(sa.text("VACUUM ANALYZE firm, firm_name"))
             server_version = db.session.scalar(sa.text("SHOW server_version"))
             total = db.session.scalar(sa.text("SELECT count(*) FROM firm"))
             names = probes(args.probes, total)

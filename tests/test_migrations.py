@@ -23,6 +23,7 @@ TABLES = {
     "interaction",
     "audit_entry",
     "firm_merge",
+    "firm_name",
     "api_token",
     "occupancy",
     "lead_stage_change",

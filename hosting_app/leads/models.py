@@ -57,12 +57,8 @@ class Firm(TimestampMixin, Base):
         sa.Index(
             "uq_firm_siret", "siret", unique=True, postgresql_where=sa.text("siret IS NOT NULL")
         ),
-        sa.Index(
-            "ix_firm_name_trgm",
-            "name_normalised",
-            postgresql_using="gin",
-            postgresql_ops={"name_normalised": "gin_trgm_ops"},
-        ),
+        # The firms of a name alike to a probe's (see FirmName), and of that name and postcode.
+        sa.Index("ix_firm_name_normalised_postcode", "name_normalised", "postcode"),
         # Looked up by value only: firms without one are left out (less to write on import).
         *(
             sa.Index(name, column, postgresql_where=sa.text(f"{column} IS NOT NULL"), **using)
@@ -121,6 +117,29 @@ class Firm(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Firm {self.id} {self.name}>"
+
+
+class FirmName(Base):
+    """Every normalised name a firm bears or has borne, once: what the duplicate search and
+    the firm list's name search compare by trigrams, before finding the firms of the names
+    alike by ``ix_firm_name_normalised_postcode``. Firms share names (a company's
+    establishments, « Transports Martin » here and there): searching the distinct names reads
+    and compares several times fewer rows than searching the firms (1,000,000 firms,
+    about 300,000 names). Kept by statement triggers on ``firm`` (migration 0014), so that no
+    way of writing a firm can forget it; a name no firm bears any more stays — it finds no
+    firm, and a firm name changes seldom."""
+
+    __tablename__ = "firm_name"
+    __table_args__ = (
+        sa.Index(
+            "ix_firm_name_trgm",
+            "name_normalised",
+            postgresql_using="gin",
+            postgresql_ops={"name_normalised": "gin_trgm_ops"},
+        ),
+    )
+
+    name_normalised: Mapped[str] = mapped_column(sa.String(250), primary_key=True)
 
 
 class ContactPerson(TimestampMixin, Base):
