@@ -63,9 +63,7 @@ def choose(firm_id: int):
     search = request.args.get("q", "").strip()
     found = []
     if search:
-        found = db.session.scalars(
-            queries.firms_list(search).where(Firm.id != firm.id).limit(CHOICES)
-        ).all()
+        found = db.session.scalars(queries.firms_list(search, besides=firm.id).limit(CHOICES)).all()
     return render_template(
         "leads/merge_choose.html", firm=firm, candidates=_duplicates(firm), found=found, q=search
     )

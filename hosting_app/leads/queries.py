@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from hosting_app.auth.models import Organisation
 from hosting_app.leads import dedup
@@ -198,21 +198,40 @@ def timeline(firm_id: int) -> sa.Select:
     )
 
 
-def firms_list(search: str | None) -> sa.Select:
-    """Firms (not merged away), by name; filtered by a name fragment or identifier."""
-    query = sa.select(Firm).where(Firm.merged_into_id.is_(None))
-    if search:
-        digits = search.replace(" ", "")
-        if digits.isdigit():
+def firms_list(search: str | None, *, besides: int | None = None) -> sa.Select:
+    """Firms (not merged away, other than ``besides``), by name; filtered by a name fragment
+    or identifier. A fragment finds the names holding a word alike (pg_trgm's ``%>``, on the
+    distinct names), the names most alike first, then their firms by the (name, postcode)
+    index."""
+    others = () if besides is None else (Firm.id != besides,)
+    if not search or search.replace(" ", "").isdigit():
+        query = sa.select(Firm).where(Firm.merged_into_id.is_(None), *others)
+        if search:
+            digits = search.replace(" ", "")
             query = query.where(sa.or_(Firm.siren == digits[:9], Firm.siret == digits))
-        else:
-            from hosting_app.leads.dedup import normalise_name
-
-            term = normalise_name(search)
-            alike = sa.select(FirmName.name_normalised).where(
-                FirmName.name_normalised.op("%>")(term)
-            )
-            query = query.where(Firm.name_normalised.in_(alike)).order_by(
-                sa.func.word_similarity(term, Firm.name_normalised).desc()
-            )
-    return query.order_by(Firm.name)
+        return query.order_by(Firm.name)
+    term = dedup.normalise_name(search)
+    alike = (
+        sa.select(
+            FirmName.name_normalised.label("name"),
+            sa.func.word_similarity(term, FirmName.name_normalised).label("likeness"),
+        )
+        .where(FirmName.name_normalised.op("%>")(term))
+        .cte("alike_names")
+        .prefix_with("MATERIALIZED")  # the names by their trigram index, first
+    )
+    # A subquery per name (OFFSET 0 keeps it one): the planner, which cannot tell how many
+    # names are alike, would otherwise join them to the whole firm table (0.4 s at 1.3M firms).
+    bearers = (
+        sa.select(Firm)
+        .where(Firm.name_normalised == alike.c.name, Firm.merged_into_id.is_(None), *others)
+        .offset(0)
+        .lateral("bearers")
+    )
+    firm = aliased(Firm, bearers)
+    return (
+        sa.select(firm)
+        .select_from(alike)
+        .join(bearers, sa.true())
+        .order_by(alike.c.likeness.desc(), firm.name, firm.id)
+    )

@@ -18,7 +18,7 @@ from hosting_app.leads import identifiers, queries, services
 from hosting_app.leads.forms import ContactForm, FirmForm, InteractionForm, LeadForm
 from hosting_app.leads.models import Channel, Firm, Lead
 from hosting_app.privacy.services import record_view
-from hosting_app.sites.queries import communes_for_choice
+from hosting_app.sites.queries import communes_for_choice, search_settings
 
 blueprint = Blueprint("crm", __name__)
 crm_access = role_required(Role.ADMIN, Role.DEVELOPER)
@@ -81,6 +81,8 @@ def firms():
     """Firms of the shared CRM, searchable by name, SIREN or SIRET."""
     search = request.args.get("q", "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
+    # The firms of the names alike are estimated far above what the page reads: no JIT.
+    db.session.execute(search_settings())
     rows = db.session.scalars(
         queries.firms_list(search).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
     ).all()

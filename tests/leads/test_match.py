@@ -277,3 +277,24 @@ def test_a_firm_is_searched_under_the_name_it_bears_however_written(session, sen
     assert {"zephyr logistique", "quetzal fret", "ornithorynque conseil"} <= known
     found = services.match(session, services.probe_from(name="Quetzal Fret SAS"))
     assert [c["firm_id"] for c in found] == [created.id]
+
+
+def test_the_firm_list_finds_the_firms_of_the_names_holding_a_word_alike(session):
+    def firm(name: str) -> Firm:
+        return Firm(name=name, name_normalised=dedup.normalise_name(name))
+
+    namesakes = [firm("Boulangerie Dupont") for _ in range(3)]
+    near, other, merged = firm("Boulangerie Duponts"), firm("Menuiserie Martin"), firm("Dupont")
+    session.add_all([*namesakes, near, other, merged])
+    session.flush()
+    merged.merged_into_id = near.id
+    session.flush()
+    ours = {f.id for f in [*namesakes, near, other, merged]}
+
+    def listed(**besides) -> list[int]:
+        rows = session.scalars(queries.firms_list("dupont", **besides)).all()
+        return [f.id for f in rows if f.id in ours]
+
+    # The names holding the word itself first (« Dupont » merged away), then a word alike.
+    assert listed() == [*sorted(f.id for f in namesakes), near.id]
+    assert listed(besides=namesakes[0].id) == [namesakes[1].id, namesakes[2].id, near.id]
