@@ -7,8 +7,9 @@ Create Date: 2026-11-26 16:30:00.000000
 Firms share names (a company's establishments, the same trade and surname in several
 communes), so the duplicate search compares the distinct names — fewer rows to read and
 compare — then finds the firms of the names alike by a B-tree index on (name, postcode).
-``firm_name`` is kept by two statement triggers on ``firm``, which add the names an
-INSERT or UPDATE statement brings (set-based: one statement for a whole import); a name no
+``firm_name`` is kept by triggers on ``firm``: a statement trigger adds the names an INSERT
+brings (set-based: one statement for a whole import), a row trigger the new name of a
+renamed firm (an import updating 20,000 firms' other columns costs nothing more); a name no
 firm bears any more stays.
 """
 
@@ -34,11 +35,23 @@ END
 $$
 """
 
+RENAMED = """
+CREATE FUNCTION firm_name_renamed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO firm_name (name_normalised) VALUES (NEW.name_normalised)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$
+"""
+
 TRIGGERS = (
     "CREATE TRIGGER firm_name_on_insert AFTER INSERT ON firm REFERENCING NEW TABLE AS "
     "written_firms FOR EACH STATEMENT EXECUTE FUNCTION firm_name_kept()",
-    "CREATE TRIGGER firm_name_on_update AFTER UPDATE ON firm REFERENCING NEW TABLE AS "
-    "written_firms FOR EACH STATEMENT EXECUTE FUNCTION firm_name_kept()",
+    "CREATE TRIGGER firm_name_on_rename AFTER UPDATE OF name_normalised ON firm FOR EACH ROW "
+    "WHEN (OLD.name_normalised IS DISTINCT FROM NEW.name_normalised) "
+    "EXECUTE FUNCTION firm_name_renamed()",
 )
 
 
@@ -59,13 +72,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_firm_name_normalised_postcode", "firm", ["name_normalised", "postcode"])
     op.execute(KEEPER)
+    op.execute(RENAMED)
     for trigger in TRIGGERS:
         op.execute(trigger)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER firm_name_on_update ON firm")
+    op.execute("DROP TRIGGER firm_name_on_rename ON firm")
     op.execute("DROP TRIGGER firm_name_on_insert ON firm")
+    op.execute("DROP FUNCTION firm_name_renamed()")
     op.execute("DROP FUNCTION firm_name_kept()")
     op.drop_index("ix_firm_name_normalised_postcode", table_name="firm")
     op.drop_index("ix_firm_name_trgm", table_name="firm_name", postgresql_using="gin")
