@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.crm [--firms 1000000] [--import-rows 200000] [--write]
 
 Runs on BENCH_DATABASE_URL, or on database ``hosting_app_bench`` of the embedded cluster, whose
-firms (with the tables that refer to them) and audit log are emptied first. It loads N synthetic firms of
+firms (with the tables that refer to them, and their names) and audit log are emptied first. It loads N synthetic firms of
 ``bench/firm_names.py`` with the import itself, then times:
 
 - ``services.match`` (the app's code: normalisation, candidate queries, scoring, the firms'

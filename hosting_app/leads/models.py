@@ -125,7 +125,7 @@ class FirmName(Base):
     alike by ``ix_firm_name_normalised_postcode``. Firms share names (a company's
     establishments, « Transports Martin » here and there): searching the distinct names reads
     and compares several times fewer rows than searching the firms (1,000,000 firms,
-    about 300,000 names). Kept by triggers on ``firm`` (migration 0014), so that no way of
+    285,000 names). Kept by triggers on ``firm`` (migration 0014), so that no way of
     writing a firm can forget it; a name no firm bears any more stays — it finds no firm, and
     a firm name changes seldom."""
 
