@@ -18,6 +18,7 @@ from hosting_app.extensions import db
 from hosting_app.forms import FrenchForm
 from hosting_app.leads import identifiers, merging, queries, services
 from hosting_app.leads.models import Firm, FirmMerge
+from hosting_app.sites.queries import search_settings
 
 blueprint = Blueprint("merge", __name__)
 crm_access = role_required(Role.ADMIN, Role.DEVELOPER)
@@ -63,6 +64,7 @@ def choose(firm_id: int):
     search = request.args.get("q", "").strip()
     found = []
     if search:
+        db.session.execute(search_settings())  # as the firm list's search: no JIT
         found = db.session.scalars(queries.firms_list(search, besides=firm.id).limit(CHOICES)).all()
     return render_template(
         "leads/merge_choose.html", firm=firm, candidates=_duplicates(firm), found=found, q=search
