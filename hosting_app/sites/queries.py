@@ -373,7 +373,13 @@ def _matched(returned, counted: sa.Select, *, offset: int, per_page: int, known=
     """The number matched: ``known`` (a count already made), else read off the page when it is
     neither empty nor full, else ``counted`` — which PostgreSQL then runs only in that case."""
     if known is None:
-        known = sa.case((sa.and_(returned > 0, returned < per_page), offset + returned))
+        # The offset as a bigint: page × per_page may pass 2^31 (a page far beyond the end).
+        known = sa.case(
+            (
+                sa.and_(returned > 0, returned < per_page),
+                sa.literal(offset, sa.BigInteger) + returned,
+            )
+        )
     return sa.func.coalesce(known, counted.scalar_subquery())
 
 

@@ -34,6 +34,16 @@ def test_premises_pagination(client, lab):
     assert [f["properties"]["label"] for f in second["features"]] == ["edge_out", "later"]
 
 
+@pytest.mark.parametrize("collection", ["premises", "sites"])
+def test_a_page_far_beyond_the_end_is_empty_not_an_error(client, lab, collection):
+    # Its first row, (page - 1) × per_page, passes 2^31: beyond PostgreSQL's integer.
+    response = client.get(f"/api/{collection}?per_page=10000&page=300000")
+    assert response.status_code == 200
+    body = response.get_json(force=True)
+    assert body["numberReturned"] == 0 and body["features"] == []
+    assert body["numberMatched"] == client.get(f"/api/{collection}").get_json()["numberMatched"]
+
+
 def test_bbox_selects_premises_and_sites_crossing_it(client, lab):
     premises = client.get("/api/premises?bbox=2.05,46.99,2.2,47.01").get_json(force=True)
     assert [f["properties"]["label"] for f in premises["features"]] == ["wide_plot"]
