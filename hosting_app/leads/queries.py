@@ -204,10 +204,10 @@ def firms_list(search: str | None, *, besides: int | None = None) -> sa.Select:
     distinct names), the names most alike first, then their firms by the (name, postcode)
     index."""
     others = () if besides is None else (Firm.id != besides,)
-    if not search or search.replace(" ", "").isdigit():
+    digits = (search or "").replace(" ", "")
+    if not search or digits.isdigit():
         query = sa.select(Firm).where(Firm.merged_into_id.is_(None), *others)
         if search:
-            digits = search.replace(" ", "")
             query = query.where(sa.or_(Firm.siren == digits[:9], Firm.siret == digits))
         return query.order_by(Firm.name)
     term = dedup.normalise_name(search)

@@ -239,8 +239,8 @@ def test_the_firms_of_the_names_alike_are_the_best_over_every_firm(session):
     ]
     session.add_all(firms)
     session.flush()
-    for firm in firms[::7]:
-        firm.merged_into_id = firms[1].id if firm is not firms[1] else None
+    for firm in firms[::7]:  # firms[1] is not among them
+        firm.merged_into_id = firms[1].id
     session.flush()
     every_firm = sa.text(
         "SELECT id FROM firm WHERE merged_into_id IS NULL"
