@@ -27,8 +27,12 @@ LEAD_FIELDS = (
 
 
 # The name searches, by the score a firm found by its name alone can reach: as much as the same
-# name, then enough to be shown. The second runs only when the first leaves room.
+# name, then enough to be shown; each runs only when the ones before leave room. With a
+# postcode, a level between: what the postcode adds to a score that is just shown, so that the
+# names alike enough to be shown on their own are searched before the less alike ones only
+# the same postcode can bring in (the costlier search: about twice the names to check).
 NAME_LEVELS = (dedup.NAME_WEIGHT, dedup.SHOW_FROM)
+POSTCODE_NAME_LEVELS = (dedup.NAME_WEIGHT, dedup.SHOW_FROM + dedup.SAME_POSTCODE, dedup.SHOW_FROM)
 
 
 class StaleEdit(Exception):
@@ -102,7 +106,7 @@ def candidates(session: Session, probe: dedup.Probe, *, limit: int = 5) -> list[
         found.update((row.id, row) for row in session.execute(statement))
     if not normalised:
         return list(found.values())
-    for level in NAME_LEVELS:
+    for level in POSTCODE_NAME_LEVELS if probe.postcode else NAME_LEVELS:
         floor = dedup.name_floor(level, same_postcode=bool(probe.postcode))
         # The trigram index returns no name under ``floor``: no firm under it scores ``level``.
         session.execute(queries.name_search_settings(floor))

@@ -298,3 +298,58 @@ def test_the_firm_list_finds_the_firms_of_the_names_holding_a_word_alike(session
     # The names holding the word itself first (« Dupont » merged away), then a word alike.
     assert listed() == [*sorted(f.id for f in namesakes), near.id]
     assert listed(besides=namesakes[0].id) == [namesakes[1].id, namesakes[2].id, near.id]
+
+
+def test_the_candidates_shown_are_the_best_of_every_firm_searching_no_more_names_than_needed(
+    session, monkeypatch
+):
+    # Seven firms of 77127 bear names alike enough to be shown on their own: with that
+    # postcode, the names only the postcode's bonus can bring in (similarity 0.44 to 0.56:
+    # twice the names to check) are never searched — and the firms shown are still the best
+    # of every firm, scored one by one.
+    names = ["transports martin"] * 3 + ["transport martin", "transports martins"]
+    names += ["transports martinez", "transport marton", "boulangerie dupont", "boulangerie"]
+    firms = [
+        Firm(name=name.title(), name_normalised=name, postcode=POSTCODES[i % 2 * 2])
+        for i, name in enumerate(names * 2)
+    ]
+    session.add_all(firms)
+    session.flush()
+    floors: list[float] = []
+    searched = queries.name_search_settings
+
+    def recorded(floor: float) -> sa.Select:
+        floors.append(floor)
+        return searched(floor)
+
+    monkeypatch.setattr(queries, "name_search_settings", recorded)
+    every_firm = sa.text(
+        "SELECT id, similarity(name_normalised, :probe) AS similarity, siret, siren,"
+        " email_domain, phone, postcode FROM firm WHERE merged_into_id IS NULL"
+    )
+    band = dedup.name_floor(dedup.SHOW_FROM, same_postcode=True)
+    for name, postcode in [
+        ("Transports Marty", "77127"), ("Transports Martin", "77000"),
+        ("Transports Martin", None), ("Boulangerie Dupond", "77127"),
+        ("Boulangerie Dupond", None), ("Boulanger", "77000"),
+    ]:  # fmt: skip
+        probe = services.probe_from(name=name, postcode=postcode)
+        floors.clear()
+        shown = [(c["firm_id"], c["score"]) for c in services.match(session, probe)]
+        rows = session.execute(every_firm, {"probe": dedup.normalise_name(name)})
+        scored = dedup.rank(
+            probe,
+            [
+                dedup.Candidate(
+                    firm_id=r.id, name_similarity=r.similarity, siret=r.siret, siren=r.siren,
+                    email_domain=r.email_domain, phone=r.phone, postcode=r.postcode,
+                )
+                for r in rows
+            ],
+        )  # fmt: skip
+        assert shown == [(m.firm_id, m.score) for m in scored], (name, postcode)
+        assert shown, (name, postcode)
+        if (name, postcode) == ("Transports Marty", "77127"):
+            assert band not in floors  # no name scores 0.8, seven firms of 77127 score 0.55
+        if (name, postcode) == ("Boulanger", "77000"):
+            assert band in floors  # only the postcode brings « boulangerie dupont » in
