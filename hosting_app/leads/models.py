@@ -83,7 +83,7 @@ class Firm(TimestampMixin, Base):
         enum_column(WorkforceBand, "workforce_band")
     )
     address: Mapped[str | None] = mapped_column(sa.Text)
-    postcode: Mapped[str | None] = mapped_column(sa.String(5), index=True)
+    postcode: Mapped[str | None] = mapped_column(sa.String(5))
     commune_insee: Mapped[str | None] = mapped_column(
         sa.ForeignKey("commune.insee", ondelete="SET NULL")
     )
