@@ -337,16 +337,7 @@ def test_the_candidates_shown_are_the_best_of_every_firm_searching_no_more_names
         floors.clear()
         shown = [(c["firm_id"], c["score"]) for c in services.match(session, probe)]
         rows = session.execute(every_firm, {"probe": dedup.normalise_name(name)})
-        scored = dedup.rank(
-            probe,
-            [
-                dedup.Candidate(
-                    firm_id=r.id, name_similarity=r.similarity, siret=r.siret, siren=r.siren,
-                    email_domain=r.email_domain, phone=r.phone, postcode=r.postcode,
-                )
-                for r in rows
-            ],
-        )  # fmt: skip
+        scored = dedup.rank(probe, [services._candidate(row) for row in rows])
         assert shown == [(m.firm_id, m.score) for m in scored], (name, postcode)
         assert shown, (name, postcode)
         if (name, postcode) == ("Transports Marty", "77127"):
