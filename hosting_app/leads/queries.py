@@ -127,6 +127,28 @@ def _named(with_postcode: bool) -> sa.Select:
     return sa.select(both).order_by(rank.desc(), both.c.id).limit(CANDIDATES)
 
 
+def namesakes(normalised_name: str, *, limit: int) -> sa.Select:
+    """How many firms (not merged away) bear exactly ``normalised_name``, counted up to
+    ``limit``: a lookup of the (name, postcode) index."""
+    return _NAMESAKES.params(probe=normalised_name, limit=limit)
+
+
+def _namesakes() -> sa.Select:
+    bearers = (
+        sa.select(sa.literal(1))
+        .where(
+            Firm.name_normalised == sa.bindparam("probe", type_=sa.String),
+            Firm.merged_into_id.is_(None),
+        )
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .subquery("bearers")
+    )
+    return sa.select(sa.func.count()).select_from(bearers)
+
+
+_NAMESAKES = _namesakes()  # built once, like _named
+
+
 def followers(firm_ids: list[int]) -> sa.Select:
     """Per firm and organisation: since when it follows the firm, its last contact, and
     whether all it follows there is confidential (leads and interactions together)."""

@@ -342,5 +342,11 @@ def test_the_candidates_shown_are_the_best_of_every_firm_searching_no_more_names
         assert shown, (name, postcode)
         if (name, postcode) == ("Transports Marty", "77127"):
             assert band not in floors  # no name scores 0.8, seven firms of 77127 score 0.55
+            # No firm bears the very name: the same-name level is not searched at all.
+            assert floors == [
+                dedup.name_floor(dedup.SHOW_FROM + dedup.SAME_POSTCODE, same_postcode=True)
+            ]
+        if (name, postcode) == ("Transports Martin", None):
+            assert floors == [dedup.SAME_NAME]  # six firms bear it: the same name settles
         if (name, postcode) == ("Boulanger", "77000"):
             assert band in floors  # only the postcode brings « boulangerie dupont » in
