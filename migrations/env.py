@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
+from hosting_app.leads.models import FirmName
 from hosting_app.models import Base
 
 config = context.config
@@ -12,11 +13,13 @@ target_metadata = Base.metadata
 
 # Objects that PostGIS and its extensions own, never managed by our migrations.
 _FOREIGN_TABLES = {"spatial_ref_sys", "layer", "topology"}
+_PARTITIONS = set(FirmName.partition_names())
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Skip PostGIS' own tables, then let GeoAlchemy2 decide for spatial indexes."""
-    if type_ == "table" and name in _FOREIGN_TABLES:
+    """Skip PostGIS' own tables and the partitions of a partitioned table (the model is the
+    partitioned table), then let GeoAlchemy2 decide for spatial indexes."""
+    if type_ == "table" and (name in _FOREIGN_TABLES or name in _PARTITIONS):
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 

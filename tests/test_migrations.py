@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hosting_app import migrate
+from hosting_app.leads.models import FirmName
 from tests.conftest import TEST_DATABASE, recreate_database
 
 TABLES = {
@@ -24,6 +25,7 @@ TABLES = {
     "audit_entry",
     "firm_merge",
     "firm_name",
+    *FirmName.partition_names(),
     "api_token",
     "occupancy",
     "lead_stage_change",

@@ -116,11 +116,11 @@ def candidates(session: Session, probe: dedup.Probe, *, limit: int = 5) -> list[
     already = sum(1 for m in scores if m.score >= levels[0])
     if already + session.scalar(queries.namesakes(normalised, limit=limit)) < limit:
         levels = levels[1:]
+    session.execute(queries.name_search_settings())
     for level in levels:
         floor = dedup.name_floor(level, same_postcode=bool(probe.postcode))
-        # The trigram index returns no name under ``floor``: no firm under it scores ``level``.
-        session.execute(queries.name_search_settings(floor))
-        named = queries.named(normalised, postcode=probe.postcode)
+        # No name under ``floor`` is returned: no firm under it scores ``level``.
+        named = queries.named(normalised, floor=floor, postcode=probe.postcode)
         found.update((row.id, row) for row in session.execute(named))
         scores = [dedup.score(probe, _candidate(row)) for row in found.values()]
         if dedup.settled(scores, level=level, limit=limit):

@@ -234,7 +234,7 @@ def test_imported_names_are_in_the_trigram_index_not_in_its_pending_list(
     session, importer, tmp_path
 ):
     # What the duplicate search would read row by row until the next vacuum.
-    clean = sa.text("SELECT gin_clean_pending_list('ix_firm_name_trgm')")
+    clean = sa.text(imports.CLEAN_PENDING_SQL)  # the index of each band of names
     session.execute(clean)
     path = write(tmp_path / "firms.csv", PROJECT_HEADER, project_rows())
     assert imports.import_firms(session, path, user=importer).created == 3

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from hosting_app.leads import dedup, queries, services
+from hosting_app.leads import dedup, imports, queries, services
 from hosting_app.leads.models import Firm, FirmName, LeadSource
 from tests.helpers import login
 
@@ -204,19 +206,25 @@ def test_the_name_search_reads_the_trigram_index_even_in_a_small_crm(session):
     # 5,000 names: the planner, which takes pg_trgm's % for a cheap operator, would read them
     # all and compute each similarity (67 ms a match at 13,500 firms, measured).
     session.execute(
-        sa.text("INSERT INTO firm_name SELECT 'entreprise ' || g FROM generate_series(1, 5000) g")
+        sa.text(
+            "INSERT INTO firm_name SELECT name, array_length(show_trgm(name), 1) FROM ("
+            "SELECT 'entreprise ' || g || ' ' || left('abcdefghijklmnopqrstuvwxyz', g % 27) AS"
+            " name FROM generate_series(1, 5000) g) AS names"  # names of 13 to 42 trigrams
+        )
     )
     session.execute(sa.text("ANALYZE firm_name"))
-    # As an import leaves them (tests/leads/test_import.py): in the index, not in its pending
-    # list, whose pages the planner would count against the trigram index.
-    session.execute(sa.text("SELECT gin_clean_pending_list('ix_firm_name_trgm')"))
-    session.execute(queries.name_search_settings(0.5619))
-    named = queries.named("transports martin", postcode="77127")
+    # As an import leaves them (tests/leads/test_import.py): in the indexes, not in their
+    # pending lists, whose pages the planner would count against the trigram indexes.
+    session.execute(sa.text(imports.CLEAN_PENDING_SQL))
+    session.execute(queries.name_search_settings())
+    named = queries.named("transports martin", floor=0.5619, postcode="77127")
     compiled = named.compile(session.get_bind())
     explained = session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
     plan = "\n".join(explained.scalars())
-    assert "Bitmap Index Scan on ix_firm_name_trgm" in plan
-    assert "Seq Scan" not in plan and "pk_firm_name" not in plan
+    # Each band of names by its own trigram index.
+    bands = re.findall(r"Bitmap Index Scan on (firm_name_\d+)_name_normalised_idx", plan)
+    assert sorted(bands) == sorted(FirmName.partition_names()), plan
+    assert "Seq Scan" not in plan and "_pkey" not in plan
     # The firms of the names alike by the (name, postcode) index, not by reading them all.
     assert "using ix_firm_name_normalised_postcode on firm" in plan
     session.execute(queries.NAME_SEARCH_DONE)
@@ -226,6 +234,44 @@ def test_the_name_search_reads_the_trigram_index_even_in_a_small_crm(session):
 TRADES = ["transports", "transport", "boulangerie", "menuiserie", "plomberie"]
 SURNAMES = ["martin", "martins", "marton", "bernard", "dupont", "dupond"]
 POSTCODES = ["77127", "77176", "77000"]
+
+
+WORDS = [
+    "atelier", "menuiserie", "renovation", "meunier", "boulangerie", "transports", "martin",
+    "senart", "aero", "meca", "expertise", "comptable", "brun", "services", "personne", "b2b",
+    "ile", "de", "france", "garnier", "et", "fils", "kinesitherapie", "baron", "x",
+]  # fmt: skip
+
+
+def test_each_band_of_names_finds_what_comparing_every_name_would(session):
+    # Names of 1 to 7 words (4 to 60 trigrams: every band of firm_name) and probes alike to
+    # them or not: at each floor of the duplicate search, the names found band by band with
+    # padded probes are exactly those whose similarity reaches the floor.
+    rng = random.Random(7)
+    names = {" ".join(rng.choices(WORDS, k=rng.randint(1, 7))) for _ in range(600)}
+    firms = [Firm(name=name, name_normalised=name) for name in sorted(names)]
+    session.add_all(firms)
+    session.flush()
+    bands = session.execute(sa.text("SELECT DISTINCT tableoid::regclass::text FROM firm_name"))
+    assert set(bands.scalars()) == set(FirmName.partition_names())
+    every_name = sa.text(
+        "SELECT name_normalised FROM firm_name WHERE similarity(name_normalised, :probe) >= :floor"
+    )
+    probes = [" ".join(rng.choices(WORDS, k=rng.randint(1, 7))) for _ in range(25)]
+    probes += [name[1:] + "e" for name in rng.sample(sorted(names), 25)]  # typos of names
+    bearers = sa.text(
+        "SELECT id, name_normalised FROM firm WHERE merged_into_id IS NULL"
+        " AND name_normalised = ANY(:names)"
+    )
+    session.execute(queries.name_search_settings())
+    for probe in probes:
+        for floor in (dedup.SAME_NAME, 0.8689, 0.5619, 0.4369, queries.LOOSE):
+            found = [row.id for row in session.execute(queries.named(probe, floor=floor))]
+            expected = list(session.scalars(every_name, {"probe": probe, "floor": floor}))
+            firms = dict(session.execute(bearers, {"names": expected}).all())
+            # named() returns the CANDIDATES best firms of the names found
+            assert set(found) <= set(firms), (probe, floor)
+            assert len(found) == min(len(firms), queries.CANDIDATES), (probe, floor)
 
 
 def test_the_firms_of_the_names_alike_are_the_best_over_every_firm(session):
@@ -252,8 +298,8 @@ def test_the_firms_of_the_names_alike_are_the_best_over_every_firm(session):
     for probe in ("transports martin", "transport martins", "boulangerie dupont", "plomberie"):
         for floor in (0.5619, 0.4369, 0.3):
             for postcode in (None, *POSTCODES):
-                session.execute(queries.name_search_settings(floor))
-                found = session.execute(queries.named(probe, postcode=postcode)).all()
+                session.execute(queries.name_search_settings())
+                found = session.execute(queries.named(probe, floor=floor, postcode=postcode)).all()
                 expected = session.scalars(
                     every_firm,
                     {"probe": probe, "floor": floor, "postcode": postcode, "bonus": bonus,
@@ -316,13 +362,13 @@ def test_the_candidates_shown_are_the_best_of_every_firm_searching_no_more_names
     session.add_all(firms)
     session.flush()
     floors: list[float] = []
-    searched = queries.name_search_settings
+    searched = queries.named
 
-    def recorded(floor: float) -> sa.Select:
+    def recorded(name: str, *, floor: float, **kwargs) -> sa.Select:
         floors.append(floor)
-        return searched(floor)
+        return searched(name, floor=floor, **kwargs)
 
-    monkeypatch.setattr(queries, "name_search_settings", recorded)
+    monkeypatch.setattr(queries, "named", recorded)
     every_firm = sa.text(
         "SELECT id, similarity(name_normalised, :probe) AS similarity, siret, siren,"
         " email_domain, phone, postcode FROM firm WHERE merged_into_id IS NULL"
