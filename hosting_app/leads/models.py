@@ -154,7 +154,7 @@ class FirmName(Base):
     )
 
     name_normalised: Mapped[str] = mapped_column(sa.String(250))
-    # array_length(show_trgm(name_normalised), 1), 0 for a name without any: set by the triggers
+    # firm_name_trigrams(name_normalised) (migration 0016), set by the triggers
     trigrams: Mapped[int] = mapped_column(sa.SmallInteger)
 
     __mapper_args__ = {"primary_key": [name_normalised, trigrams]}

@@ -129,7 +129,7 @@ def _alike_names_sql() -> str:
     )
     return f"""
 WITH probe AS MATERIALIZED (
-    SELECT coalesce(array_length(show_trgm(CAST(:probe AS text)), 1), 0) AS trigrams
+    SELECT firm_name_trigrams(CAST(:probe AS text)) AS trigrams  -- as the names are filed
 ), padding AS MATERIALIZED (
     SELECT band.number AS band,
            CASE WHEN band.upper - 1 < CAST(:floor AS float8) * probe.trigrams

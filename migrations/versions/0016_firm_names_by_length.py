@@ -23,53 +23,51 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BANDS = (0, 18, 22, 25, 28, 31, 34, 38)  # FirmName.BANDS when this revision was written
-KEEPER = """
-CREATE OR REPLACE FUNCTION firm_name_kept() RETURNS trigger
+
+# A name's number of trigrams, the band's key: one definition for the triggers that file the
+# names and for the search that works out which bands a probe's similar names can be in.
+TRIGRAMS = """
+CREATE FUNCTION firm_name_trigrams(name text) RETURNS smallint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN coalesce(array_length(show_trgm(name), 1), 0)
+"""
+
+
+def _trigger_function(name: str, statement: str) -> str:
+    """A trigger function (AFTER, its result ignored) that runs ``statement``."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO firm_name (name_normalised, trigrams)
-    SELECT name_normalised, coalesce(array_length(show_trgm(name_normalised), 1), 0)
-    FROM (SELECT DISTINCT name_normalised FROM written_firms) AS names
+    {statement}
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
 $$
 """
 
-RENAMED = """
-CREATE OR REPLACE FUNCTION firm_name_renamed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO firm_name (name_normalised, trigrams)
-    VALUES (NEW.name_normalised, coalesce(array_length(show_trgm(NEW.name_normalised), 1), 0))
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END
-$$
-"""
 
+KEEPER = _trigger_function(
+    "firm_name_kept",
+    "INSERT INTO firm_name (name_normalised, trigrams)\n"
+    "    SELECT name_normalised, firm_name_trigrams(name_normalised)\n"
+    "    FROM (SELECT DISTINCT name_normalised FROM written_firms) AS names",
+)
+RENAMED = _trigger_function(
+    "firm_name_renamed",
+    "INSERT INTO firm_name (name_normalised, trigrams)\n"
+    "    VALUES (NEW.name_normalised, firm_name_trigrams(NEW.name_normalised))",
+)
 # Migration 0014's functions, for the downgrade.
-KEEPER_0014 = """
-CREATE OR REPLACE FUNCTION firm_name_kept() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO firm_name (name_normalised)
-    SELECT DISTINCT name_normalised FROM written_firms
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END
-$$
-"""
-RENAMED_0014 = """
-CREATE OR REPLACE FUNCTION firm_name_renamed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO firm_name (name_normalised) VALUES (NEW.name_normalised)
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END
-$$
-"""
+KEEPER_0014 = _trigger_function(
+    "firm_name_kept",
+    "INSERT INTO firm_name (name_normalised)\n"
+    "    SELECT DISTINCT name_normalised FROM written_firms",
+)
+RENAMED_0014 = _trigger_function(
+    "firm_name_renamed",
+    "INSERT INTO firm_name (name_normalised) VALUES (NEW.name_normalised)",
+)
 
 
 def _trigram_index(table: str) -> None:
@@ -102,9 +100,10 @@ def upgrade() -> None:
             f"CREATE TABLE firm_name_{band} PARTITION OF firm_name "
             f"FOR VALUES FROM ({lower}) TO ({upper})"
         )
+    op.execute(TRIGRAMS)
     op.execute(
-        "INSERT INTO firm_name (name_normalised, trigrams) SELECT name_normalised, "
-        "coalesce(array_length(show_trgm(name_normalised), 1), 0) FROM firm_name_unsplit"
+        "INSERT INTO firm_name (name_normalised, trigrams) "
+        "SELECT name_normalised, firm_name_trigrams(name_normalised) FROM firm_name_unsplit"
     )
     op.drop_table("firm_name_unsplit")
     _trigram_index("firm_name")
@@ -125,4 +124,5 @@ def downgrade() -> None:
     )
     op.execute("INSERT INTO firm_name SELECT name_normalised FROM firm_name_split")
     op.drop_table("firm_name_split")  # its partitions with it
+    op.execute("DROP FUNCTION firm_name_trigrams(text)")
     _trigram_index("firm_name")

@@ -207,7 +207,7 @@ def test_the_name_search_reads_the_trigram_index_even_in_a_small_crm(session):
     # all and compute each similarity (67 ms a match at 13,500 firms, measured).
     session.execute(
         sa.text(
-            "INSERT INTO firm_name SELECT name, array_length(show_trgm(name), 1) FROM ("
+            "INSERT INTO firm_name SELECT name, firm_name_trigrams(name) FROM ("
             "SELECT 'entreprise ' || g || ' ' || left('abcdefghijklmnopqrstuvwxyz', g % 27) AS"
             " name FROM generate_series(1, 5000) g) AS names"  # names of 13 to 42 trigrams
         )
