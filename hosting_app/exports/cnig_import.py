@@ -244,9 +244,15 @@ def _geometry_problem(value: str) -> str | None:
         geometry = json.loads(value)
     except ValueError:
         return "géométrie GeoJSON illisible"
-    if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if not isinstance(kind, str) or kind not in GEOMETRY_TYPES:
         return "géométrie GeoJSON Point, Polygon ou MultiPolygon attendue"
-    crs = (geometry.get("crs") or {}).get("properties", {}).get("name")
+    crs = geometry.get("crs")
+    if crs is not None:  # GeoJSON 2008's named CRS: {"type": "name", "properties": {"name": …}}
+        properties = crs.get("properties") if isinstance(crs, dict) else None
+        crs = properties.get("name") if isinstance(properties, dict) else None
+        if not isinstance(crs, str):
+            return "système de coordonnées (crs) GeoJSON illisible"
     if crs is not None and crs not in LAMBERT_93_NAMES:
         return f"géométrie en Lambert-93 (EPSG:2154) attendue, pas en {crs}"
     try:

@@ -359,8 +359,16 @@ geojson_text = st.one_of(
 )
 
 
+GEOMETRY_FIELD = next(
+    (resource, spec) for resource, spec in CNIG_FIELDS if spec["name"] == "site_geomsurf"
+)
+
+
 @QUICK
 @given(st.sampled_from(CNIG_FIELDS), st.text(max_size=30) | geojson_text)
+@example(GEOMETRY_FIELD, '{"type": []}')
+@example(GEOMETRY_FIELD, '{"type": "Point", "coordinates": [700000, 6600000], "crs": "x"}')
+@example(GEOMETRY_FIELD, '{"type": "Point", "coordinates": [1, 2], "crs": {"properties": [1]}}')
 def test_a_cnig_cell_is_accepted_or_explained(field_spec, value):
     resource, spec = field_spec
     problem = cnig_import.check_cell(resource, spec, value)
