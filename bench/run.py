@@ -219,11 +219,15 @@ def time_page(client, path: str, runs: int) -> tuple[list[float], int, int]:
 
 
 def machine(server_version: str) -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    )  # fmt: skip
+    """The CPU (with its family and model: "AMD EPYC" alone names several generations, whose
+    speeds differ by a third), cores, Python and PostgreSQL."""
+    info: dict[str, str] = {}
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        key, _, value = line.partition(":")
+        info.setdefault(key.strip(), value.strip())
+    cpu = info.get("model name") or platform.processor()
+    if "cpu family" in info and "model" in info:
+        cpu += f" (family {info['cpu family']}, model {info['model']})"
     return (
         f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PostgreSQL {server_version}"
