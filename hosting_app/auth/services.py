@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from hosting_app.audit.models import AuditAction
@@ -33,6 +34,10 @@ def create_user(
 ) -> User:
     """Create an active user in an organisation."""
     normalised = email.strip().lower()
+    try:  # what the login form's check (WTForms' Email, without deliverability) accepts
+        validate_email(normalised, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountError(f"Adresse électronique invalide : {email.strip()}.") from error
     problem = password_problem(password, email=normalised, context=[full_name])
     if problem:
         raise AccountError(problem)

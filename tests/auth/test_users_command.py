@@ -86,3 +86,16 @@ def test_users_create_refuses_a_duplicate_email(runner, make_user):
     )
     assert result.exit_code != 0
     assert "Un compte existe déjà" in result.output
+
+
+def test_users_create_refuses_an_address_the_login_page_would_refuse(runner, client):
+    # A reserved domain (.test), no domain at all: the login form's check would turn the
+    # account's owner away with « Adresse électronique invalide. »
+    for email in ("dev@camvs.test", "dev.camvs"):
+        result = runner.invoke(
+            args=["users", "create", "--email", email, "--organisation", "camvs",
+                  "--role", "developer", "--password", "a long enough password"]
+        )  # fmt: skip
+        assert result.exit_code != 0, email
+        assert f"Adresse électronique invalide : {email}" in result.output
+        assert "Compte créé" not in result.output
