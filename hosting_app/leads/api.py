@@ -43,17 +43,32 @@ NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Caractère nul (\\u0000) refusé.
 POSTCODE = validate.Regexp(r"^\s*(\d{5})?\s*$", error="Code postal : cinq chiffres attendus.")
 
 
+def _text(
+    label: str, pattern: validate.Regexp = NO_NUL, *, max_length: int | None = None, **kwargs
+) -> fields.String:
+    """A text parameter matching ``pattern`` (by default: any text without NUL), whose
+    refusals are told in French under the parameter's label."""
+    validators: tuple = (pattern,)
+    if max_length is not None:
+        too_long = f"{label} : {max_length} caractères au plus."
+        validators = (validate.Length(max=max_length, error=too_long), *validators)
+    expected = f"{label} : texte attendu."
+    return fields.String(
+        validate=list(validators),
+        error_messages={"invalid": expected, "null": expected, "invalid_utf8": expected},
+        **kwargs,
+    )
+
+
 class MatchRequest(Schema):
     """What is known of the firm."""
 
-    name = fields.String(load_default="", validate=[validate.Length(max=250), NO_NUL])
-    siret = fields.String(load_default=None, allow_none=True, validate=NO_NUL)
-    siren = fields.String(load_default=None, allow_none=True, validate=NO_NUL)
-    postcode = fields.String(load_default=None, allow_none=True, validate=POSTCODE)
-    email = fields.String(
-        load_default=None, allow_none=True, validate=[validate.Length(max=254), NO_NUL]
-    )
-    phone = fields.String(load_default=None, allow_none=True, validate=NO_NUL)
+    name = _text("Nom", max_length=250, load_default="")
+    siret = _text("SIRET", load_default=None, allow_none=True)
+    siren = _text("SIREN", load_default=None, allow_none=True)
+    postcode = _text("Code postal", POSTCODE, load_default=None, allow_none=True)
+    email = _text("Courriel", max_length=254, load_default=None, allow_none=True)
+    phone = _text("Téléphone", load_default=None, allow_none=True)
 
 
 class Follower(Schema):

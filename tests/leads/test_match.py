@@ -146,6 +146,11 @@ def test_api_refuses_bad_input_with_json_errors(client, camvs_dev):
         ({"name": "Atelier", "postcode": "7755"}, "Code postal : cinq chiffres"),
         ({"name": "Atelier", "email": "contact@aero\u0000.fr"}, "Caractère nul"),
         ({"name": "Atelier\u0000"}, "Caractère nul"),
+        ({"name": 5}, "Nom : texte attendu."),
+        ({"name": None}, "Nom : texte attendu."),
+        ({"name": "a" * 251}, "Nom : 250 caractères au plus."),
+        ({"name": "Atelier", "phone": ["01 64 13 17 00"]}, "Téléphone : texte attendu."),
+        ({"name": "Atelier", "email": "a@" + "b" * 254}, "Courriel : 254 caractères au plus."),
     ):
         refused = client.post("/api/firms/match", json=body, headers={"X-CSRFToken": token})
         assert refused.status_code == 400, body
