@@ -270,18 +270,22 @@ def firms_group() -> None:
 @with_appcontext
 def firms_match(name, siret, siren, postcode, email, phone) -> None:
     """Print, as JSON, the firms that may be this one (the same answer as POST /api/firms/match)."""
-    from hosting_app.leads import identifiers, services
+    from marshmallow import ValidationError
 
+    from hosting_app.leads import identifiers
+    from hosting_app.leads.api import NothingToMatch, candidates_for
+    from hosting_app.sites.filters import messages
+
+    body = {"name": name, "siret": siret, "siren": siren, "postcode": postcode, "email": email,
+            "phone": phone}  # fmt: skip
     try:
-        probe = services.probe_from(
-            name=name, siret=siret, siren=siren, postcode=postcode, email=email, phone=phone
-        )
-    except identifiers.InvalidIdentifier as error:
+        answer = candidates_for(body)
+    except ValidationError as error:
+        refused = " ".join(m for ms in messages(error).values() for m in ms)
+        raise click.ClickException(refused) from error
+    except (identifiers.InvalidIdentifier, NothingToMatch) as error:
         raise click.ClickException(str(error)) from error
-    candidates = services.match(db.session, probe)
-    for candidate in candidates:
-        candidate["followed_by_text"] = services.followed_by_text(candidate)
-    click.echo(json.dumps({"candidates": candidates}, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
 
 
 def _count(value: int) -> str:

@@ -118,15 +118,26 @@ def match():
     if not isinstance(body, dict):
         abort(400, description="Corps JSON attendu : {name, siret, postcode, email, phone}.")
     try:
-        data = MatchRequest().load(body)
-        probe = services.probe_from(**data)
+        return jsonify(candidates_for(body))
     except ValidationError as error:
         abort(400, description=error.messages)
-    except identifiers.InvalidIdentifier as error:
+    except (identifiers.InvalidIdentifier, NothingToMatch) as error:
         abort(400, description=str(error))
+
+
+class NothingToMatch(ValueError):
+    """A match request without a name, an identifier, an e-mail or a phone."""
+
+
+def candidates_for(body: dict) -> dict:
+    """The answer to a match request — this API's and ``hosting-app firms match``'s:
+    {"candidates": [...]}, best first. Raises ValidationError (by parameter),
+    InvalidIdentifier or NothingToMatch, each with French messages."""
+    data = MatchRequest().load(body)
+    probe = services.probe_from(**data)
     if not (probe.name.strip() or probe.siret or probe.siren or probe.email_domain or probe.phone):
-        abort(400, description="Indiquez au moins un nom, un SIRET, un courriel ou un téléphone.")
+        raise NothingToMatch("Indiquez au moins un nom, un SIRET, un courriel ou un téléphone.")
     candidates = services.match(db.session, probe)
     for candidate in candidates:
         candidate["followed_by_text"] = services.followed_by_text(candidate)
-    return jsonify({"candidates": candidates})
+    return {"candidates": candidates}

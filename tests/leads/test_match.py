@@ -122,6 +122,25 @@ def test_api_and_command_return_the_same_ranked_json(app, client, runner, aero, 
     assert ours["followed_by"][0]["organisation_key"] == "san_senart_77"
 
 
+def test_api_and_command_refuse_the_same_requests_alike(client, runner, camvs_dev):
+    login(client, camvs_dev.email)
+    from tests.helpers import csrf_token
+
+    token = csrf_token(client.get("/entreprises/nouvelle").get_data(as_text=True))
+    for body, args, message in (
+        ({}, [], "Indiquez au moins un nom, un SIRET, un courriel ou un téléphone."),
+        ({"name": "Atelier", "postcode": "7"}, ["--name", "Atelier", "--postcode", "7"],
+         "Code postal : cinq chiffres attendus."),
+        ({"siret": "123"}, ["--siret", "123"], "SIRET invalide : 123"),
+    ):  # fmt: skip
+        api = client.post("/api/firms/match", json=body, headers={"X-CSRFToken": token})
+        assert api.status_code == 400 and message in api.get_json()["error"], body
+        cli = runner.invoke(args=["firms", "match", *args])
+        assert cli.exit_code != 0, args
+        assert f"Error: {message}" in cli.output, cli.output
+        assert "candidates" not in cli.output
+
+
 def test_match_by_siret_alone(client, aero, camvs_dev, runner):
     cli = runner.invoke(args=["firms", "match", "--siret", "732 829 320 00074"])
     candidates = json.loads(cli.output)["candidates"]
