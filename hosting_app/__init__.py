@@ -170,6 +170,10 @@ def register_errorhandlers(app: Flask) -> None:
 
     def render_error(error):
         code = getattr(error, "code", None) or 500
+        if code == 500:
+            # A failed statement leaves the transaction aborted, and the page's header reads
+            # the user's organisation: it needs a usable session.
+            extensions.db.session.rollback()
         headers = {}
         if code == 405 and getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110: the methods that work

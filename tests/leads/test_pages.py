@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from hosting_app.audit.models import AuditAction, AuditEntry
+from hosting_app.extensions import db
 from hosting_app.leads import services
 from hosting_app.leads.models import ContactPerson, Firm, Interaction, Lead, LeadSource
 from tests.helpers import csrf_token, login
@@ -197,3 +198,28 @@ def test_lead_edit_and_claim_through_the_pages(client, aero, senart_dev, session
     assert "Ce projet est déjà suivi par dev@senart.example" in colleague.get(
         f"/projets/{lead.id}"
     ).get_data(as_text=True)
+
+
+def test_the_firm_list_pages_past_the_end_are_empty(client, aero, camvs_dev):
+    login(client, camvs_dev.email)
+    first = client.get("/entreprises")
+    assert first.status_code == 200 and "AERO MECA SENART SAS" in first.get_data(as_text=True)
+    for page in ("2", "-3", "99999999999999999999"):  # the last one past bigint's offsets
+        listed = client.get("/entreprises", query_string={"page": page})
+        assert listed.status_code == 200, page
+        text = listed.get_data(as_text=True)
+        assert ("AERO MECA SENART SAS" in text) is (page == "-3"), page  # -3 reads as 1
+
+
+def test_a_query_that_fails_still_gets_the_french_error_page(app, client, camvs_dev, monkeypatch):
+    # The page's header names the user's organisation, read after the failed statement.
+    def failing():
+        db.session.execute(sa.text("SELECT 1 / 0"))
+
+    login(client, camvs_dev.email)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setitem(app.view_functions, "crm.firms", failing)
+    response = client.get("/entreprises")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Erreur du serveur" in page and "(CAMVS)" in page
