@@ -131,9 +131,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
-    from hosting_app.db import IdConverter
+    from hosting_app.db import IdConverter, SlugConverter
 
     app.url_map.converters["int"] = IdConverter  # ids in URLs fit PostgreSQL's integer
+    app.url_map.converters["slug"] = SlugConverter
     from hosting_app.admin.views import blueprint as admin_blueprint
     from hosting_app.api import register as register_api
     from hosting_app.auth.views import blueprint as auth_blueprint

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,3 +54,15 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+# A site's slug: words of lower-case letters and digits joined by single hyphens (the
+# site table's slug_format constraint).
+SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+class SlugConverter(BaseConverter):
+    """``<slug:…>`` in URLs: only what can be a site's slug matches, so any other path (a NUL
+    character, which PostgreSQL's text cannot hold, among them) is a 404, never a query."""
+
+    regex = SLUG_PATTERN

@@ -59,7 +59,7 @@ def brochure():
     return _download(service.brochure(db.session, user=current_user, base_url=request.host_url))
 
 
-@blueprint.get("/sites/<slug>/fiche.pdf")
+@blueprint.get("/sites/<slug:slug>/fiche.pdf")
 @pitch_access
 def site_sheet(slug: str):
     """One site's sheet (PDF)."""

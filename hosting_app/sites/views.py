@@ -131,7 +131,7 @@ def _url_with(**changes) -> str:
     return url_for("sites.search") + (f"?{query}" if query else "")
 
 
-@blueprint.get("/sites/<slug>")
+@blueprint.get("/sites/<slug:slug>")
 def site(slug: str):
     """A site's page: description, location, premises, map."""
     site = db.one_or_abort(queries.site_by_slug(slug))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from hosting_app.audit.models import AuditAction, AuditEntry
@@ -201,3 +202,8 @@ def test_a_sheet_printed_alone_keeps_its_number_in_the_brochure(client, marketin
     number = next(n for n, site in enumerate(sites, start=1) if site.slug == "carre-senart")
     text = " ".join(pdf_pages(client.get("/marketing/sites/carre-senart/fiche.pdf").data))
     assert f"FICHE SITE N° {number} · ZONE D'ACTIVITÉS" in text
+
+
+@pytest.mark.parametrize("slug", ["nulle-part", "%00"])
+def test_the_sheet_of_no_site_is_a_404(client, marketing, slug):
+    assert client.get(f"/marketing/sites/{slug}/fiche.pdf").status_code == 404

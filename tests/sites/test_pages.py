@@ -71,8 +71,11 @@ def test_low_confidence_site_page_warns_about_its_position(client):
     assert "n'est pas l'emplacement exact" in page
 
 
-def test_unknown_site_is_a_french_404(client):
-    response = client.get("/sites/nulle-part")
+@pytest.mark.parametrize("slug", ["nulle-part", "%00", "Ecopole-De-Senart", "ecopole--senart"])
+def test_unknown_site_is_a_french_404(client, slug):
+    # A NUL character (which PostgreSQL's text cannot hold) or any other path that is no
+    # site's slug included.
+    response = client.get(f"/sites/{slug}")
     assert response.status_code == 404
     assert "Page introuvable" in response.get_data(as_text=True)
 
