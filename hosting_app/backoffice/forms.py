@@ -23,6 +23,7 @@ from wtforms import ValidationError as FieldError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from hosting_app.backoffice import images
+from hosting_app.db import SLUG_PATTERN
 from hosting_app.forms import FiniteDecimalField, FrenchForm, strip
 from hosting_app.labels import Sector
 from hosting_app.sites.models import (
@@ -34,7 +35,7 @@ from hosting_app.sites.models import (
     SiteStatus,
 )
 
-SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG = rf"^{SLUG_PATTERN}$"
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
 
