@@ -48,11 +48,24 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
+INTEGER_MAX = 2**31 - 1  # PostgreSQL's integer, the type of every id
+
+
+def whole_number(value: str | None, *, least: int = 0) -> int | None:
+    """A number typed in a form (ASCII digits, from ``least`` to PostgreSQL's integer), or
+    None for anything else: what a query may be given without failing."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if least <= number <= INTEGER_MAX else None
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` in URLs, bounded to PostgreSQL's integer: a larger number matches no rule
     (404) instead of failing in the database (500)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=INTEGER_MAX, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

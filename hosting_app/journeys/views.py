@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from hosting_app.auth.decorators import role_required
 from hosting_app.auth.models import Role
+from hosting_app.db import whole_number
 from hosting_app.extensions import db
 from hosting_app.journeys import dashboard, pipeline, queries, services
 from hosting_app.journeys.models import ExitReason, Occupancy
@@ -56,16 +57,21 @@ def firm_journey(firm_id: int):
 def add_occupancy(firm_id: int):
     """Record that a firm occupies a premises from a date (optionally until a term)."""
     firm = get_firm(firm_id)
-    premises = db.session.get(Premises, request.form.get("premises_id", type=int) or 0)
+    premises_id = whole_number(request.form.get("premises_id"), least=1)
+    premises = db.session.get(Premises, premises_id) if premises_id else None
     start = _date(request.form.get("start_date"))
     if premises is None or start is None:
         flash("Indiquez le local (son numéro) et la date d'arrivée.", "error")
+        return redirect(url_for(".firm_journey", firm_id=firm.id))
+    jobs = whole_number(request.form.get("jobs"))
+    if jobs is None and (request.form.get("jobs") or "").strip():
+        flash("Emplois sur place : nombre entier positif ou nul attendu.", "error")
         return redirect(url_for(".firm_journey", firm_id=firm.id))
     try:
         services.start_occupancy(
             db.session, user=current_user, firm=firm, premises=premises, start_date=start,
             term_date=_date(request.form.get("term_date")),
-            jobs=request.form.get("jobs", type=int), today=today(),
+            jobs=jobs, today=today(),
         )  # fmt: skip
     except services.OccupancyRefused as error:
         db.session.rollback()
@@ -83,7 +89,7 @@ def end_occupancy(occupancy_id: int):
     occupancy = db.get_or_abort(Occupancy, occupancy_id)
     end = _date(request.form.get("end_date"))
     reason = request.form.get("exit_reason", "")
-    next_id = request.form.get("next_premises_id", type=int)
+    next_id = whole_number(request.form.get("next_premises_id"), least=1)
     next_premises = db.session.get(Premises, next_id) if next_id else None
     try:
         if end is None or reason not in {r.value for r in ExitReason}:
@@ -151,7 +157,7 @@ def lead_matches(lead_id: int):
     if not can_see(lead):
         abort(403)
     if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("premises_id") if i.isdigit()]
+        ids = [i for i in map(whole_number, request.form.getlist("premises_id")) if i]
         chosen = db.session.scalars(sa.select(Premises).where(Premises.id.in_(ids))).all()
         try:
             services.send_proposal(db.session, user=current_user, lead=lead, premises=chosen,
@@ -194,7 +200,7 @@ def incubator_alerts():
 def propose_from_alert(occupancy_id: int):
     """Send the suggested premises ticked on an alert as a proposal to the firm."""
     occupancy = db.get_or_abort(Occupancy, occupancy_id)
-    ids = [int(i) for i in request.form.getlist("premises_id") if i.isdigit()]
+    ids = [i for i in map(whole_number, request.form.getlist("premises_id")) if i]
     chosen = db.session.scalars(sa.select(Premises).where(Premises.id.in_(ids))).all()
     try:
         lead = services.propose_next_premises(

@@ -58,6 +58,11 @@ def test_matching_page_and_proposal(client, session, lab, senart_dev):
     page = client.get(f"/projets/{lead.id}/locaux").get_data(as_text=True)
     assert "near" in page and "surface dans la fourchette (250 m²)" in page
     near = lab.premises["near"].id
+    beyond = client.post(  # a number past PostgreSQL's integer is no premises
+        f"/projets/{lead.id}/locaux", follow_redirects=True,
+        data={"premises_id": ["99999999999999999999"], "csrf_token": csrf_token(page)},
+    )  # fmt: skip
+    assert "Choisissez au moins un local à proposer." in beyond.get_data(as_text=True)
     response = client.post(
         f"/projets/{lead.id}/locaux",
         data={"premises_id": [str(near)], "csrf_token": csrf_token(page)},
@@ -176,3 +181,43 @@ def test_journey_page_shows_occupancies_and_records_a_move(
     assert "near" in page
     steps = {tuple(r[:2]): r[2] for r in dashboard.journeys(session, TODAY)[0].rows}
     assert steps.get(("Pépinière d'entreprises", "Hôtel d'entreprises"), 0) >= 1
+
+
+def test_numbers_out_of_range_in_the_journey_forms_get_a_french_message(
+    client, session, incubated, lab, senart_dev
+):
+    firm = incubated[0]
+    login(client, senart_dev.email)
+    page = client.get(f"/entreprises/{firm.id}/parcours").get_data(as_text=True)
+    token = csrf_token(page)
+    free = str(lab.premises["plot"].id)
+    huge = "99999999999999999999"  # past PostgreSQL's integer
+    for data, message in (
+        ({"premises_id": huge, "start_date": TODAY.isoformat()}, "Indiquez le local"),
+        ({"premises_id": free, "start_date": TODAY.isoformat(), "jobs": huge},
+         "Emplois sur place : nombre entier positif ou nul attendu."),
+        ({"premises_id": free, "start_date": TODAY.isoformat(), "jobs": "-4"},
+         "Emplois sur place : nombre entier positif ou nul attendu."),
+    ):  # fmt: skip
+        response = client.post(
+            f"/entreprises/{firm.id}/occupations", data={**data, "csrf_token": token},
+            follow_redirects=True,
+        )  # fmt: skip
+        assert response.status_code == 200, data
+        assert message in response.get_data(as_text=True), data
+    occupied = session.scalar(
+        sa.text("SELECT count(*) FROM occupancy WHERE premises_id = :p"), {"p": int(free)}
+    )
+    assert occupied == 0  # nothing recorded from the refused forms
+    occupancy_id = session.scalar(
+        sa.text("SELECT id FROM occupancy WHERE firm_id = :f"), {"f": firm.id}
+    )
+    response = client.post(
+        f"/occupations/{occupancy_id}/depart",
+        data={"end_date": TODAY.isoformat(), "exit_reason": "moved_here",
+              "next_premises_id": huge, "csrf_token": token},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Indiquez le local où l&#39;entreprise s&#39;installe." in text
