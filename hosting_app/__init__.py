@@ -196,7 +196,18 @@ def register_errorhandlers(app: Flask) -> None:
             query = quote_from_bytes(request.query_string, safe="&=+%;/?:@,$!*'()~")
             request.query_string = query.encode()
 
+    def no_nul_character() -> None:
+        """PostgreSQL's text cannot hold U+0000: a query or form value (or name) holding one
+        is refused here, by every rule alike, rather than failing in the database (a 500)
+        wherever a view stores or searches it. No keyboard types it."""
+        for values in (request.args, request.form):
+            for name, value in values.items(multi=True):
+                if "\x00" in name or "\x00" in value:
+                    shown = name.replace("\x00", "")
+                    abort(400, description=f"Caractère nul (U+0000) refusé dans « {shown} ».")
+
     app.before_request_funcs.setdefault(None, []).insert(0, readable_query)
+    app.before_request_funcs[None].insert(1, no_nul_character)
 
 
 API_MESSAGES = {

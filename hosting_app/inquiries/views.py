@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from hosting_app.auth.decorators import role_required
 from hosting_app.auth.models import Role
-from hosting_app.db import SLUG_PATTERN
 from hosting_app.extensions import csrf, db
 from hosting_app.inquiries import queries, services
 from hosting_app.inquiries.forms import InquiryForm
@@ -120,7 +119,5 @@ def _subject() -> tuple[Site | None, Premises | None]:
         return premises.site, premises
     slug = request.args.get("site")
     if slug:
-        if not re.fullmatch(SLUG_PATTERN, slug):
-            abort(404)
         return db.one_or_abort(queries.site_by_slug(slug)), None
     return None, None
