@@ -13,6 +13,7 @@ from hosting_app.audit.models import AuditAction
 from hosting_app.audit.service import history, record
 from hosting_app.auth.decorators import role_required
 from hosting_app.auth.models import Role
+from hosting_app.db import whole_number
 from hosting_app.extensions import db
 from hosting_app.leads import identifiers, queries, services
 from hosting_app.leads.forms import ContactForm, FirmForm, InteractionForm, LeadForm
@@ -358,7 +359,8 @@ def inquiry_to_lead(inquiry_id: int):
         choice = request.form.get("firm_id", "")
         firm = None
         if choice != "new":
-            firm = db.session.get(Firm, int(choice)) if choice.isdigit() else None
+            firm_id = whole_number(choice, least=1)
+            firm = db.session.get(Firm, firm_id) if firm_id else None
             if firm is None or firm.merged_into_id is not None:
                 abort(400)
         lead = services.lead_from_inquiry(db.session, user=current_user, inquiry=inquiry, firm=firm)

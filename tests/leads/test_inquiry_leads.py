@@ -30,6 +30,13 @@ def test_inquiry_about_a_known_firm_joins_it(client, session, aero, camvs_dev):
     page = client.get(f"/espace/demandes/{inquiry.id}/projet").get_data(as_text=True)
     assert "AERO MECA SENART SAS" in page
     assert "Déjà suivie par SAN Sénart 77" in page
+    for firm_id in ("99999999999999999999", "²", "0"):  # no firm's: refused, nothing made
+        refused = client.post(
+            f"/espace/demandes/{inquiry.id}/projet",
+            data={"firm_id": firm_id, "csrf_token": csrf_token(page)},
+        )
+        assert refused.status_code == 400, firm_id
+    assert session.scalar(sa.select(Lead).where(Lead.inquiry_id == inquiry.id)) is None
     response = client.post(
         f"/espace/demandes/{inquiry.id}/projet",
         data={"firm_id": str(aero.id), "csrf_token": csrf_token(page)},
