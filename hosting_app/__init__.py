@@ -207,7 +207,8 @@ def register_errorhandlers(app: Flask) -> None:
                     abort(400, description=f"Caractère nul (U+0000) refusé dans « {shown} ».")
 
     app.before_request_funcs.setdefault(None, []).insert(0, readable_query)
-    app.before_request_funcs[None].insert(1, no_nul_character)
+    # Last: it reads the body, which an upload's own size limit must bound first.
+    app.before_request(no_nul_character)
 
 
 API_MESSAGES = {
