@@ -281,7 +281,7 @@ def firms_match(name, siret, siren, postcode, email, phone) -> None:
     try:
         answer = candidates_for(body)
     except ValidationError as error:
-        refused = " ".join(m for ms in messages(error).values() for m in ms)
+        refused = "; ".join(m for ms in messages(error).values() for m in ms)  # as the API
         raise click.ClickException(refused) from error
     except (identifiers.InvalidIdentifier, NothingToMatch) as error:
         raise click.ClickException(str(error)) from error

@@ -63,8 +63,9 @@ def add_occupancy(firm_id: int):
     if premises is None or start is None:
         flash("Indiquez le local (son numéro) et la date d'arrivée.", "error")
         return redirect(url_for(".firm_journey", firm_id=firm.id))
-    jobs = whole_number(request.form.get("jobs"))
-    if jobs is None and (request.form.get("jobs") or "").strip():
+    typed_jobs = request.form.get("jobs", "").strip()
+    jobs = whole_number(typed_jobs)
+    if typed_jobs and jobs is None:
         flash("Emplois sur place : nombre entier positif ou nul attendu.", "error")
         return redirect(url_for(".firm_journey", firm_id=firm.id))
     try:

@@ -48,13 +48,13 @@ def _text(
 ) -> fields.String:
     """A text parameter matching ``pattern`` (by default: any text without NUL), whose
     refusals are told in French under the parameter's label."""
-    validators: tuple = (pattern,)
+    validators: list = [pattern]
     if max_length is not None:
         too_long = f"{label} : {max_length} caractères au plus."
-        validators = (validate.Length(max=max_length, error=too_long), *validators)
+        validators.insert(0, validate.Length(max=max_length, error=too_long))
     expected = f"{label} : texte attendu."
     return fields.String(
-        validate=list(validators),
+        validate=validators,
         error_messages={"invalid": expected, "null": expected, "invalid_utf8": expected},
         **kwargs,
     )

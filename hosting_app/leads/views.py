@@ -19,12 +19,12 @@ from hosting_app.leads import identifiers, queries, services
 from hosting_app.leads.forms import ContactForm, FirmForm, InteractionForm, LeadForm
 from hosting_app.leads.models import Channel, Firm, Lead
 from hosting_app.privacy.services import record_view
+from hosting_app.sites.filters import MAX_PAGE
 from hosting_app.sites.queries import communes_for_choice, search_settings
 
 blueprint = Blueprint("crm", __name__)
 crm_access = role_required(Role.ADMIN, Role.DEVELOPER)
 PER_PAGE = 50
-MAX_PAGE = 1_000_000  # as the public search
 
 
 def get_firm(firm_id: int) -> Firm:
@@ -82,7 +82,7 @@ def can_see(lead: Lead) -> bool:
 def firms():
     """Firms of the shared CRM, searchable by name, SIREN or SIRET."""
     search = request.args.get("q", "").strip()
-    # Pages past the end are empty; past this one, their offset would not fit in a bigint.
+    # Pages past the end are empty; past MAX_PAGE, their offset would not fit in a bigint.
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     # The firms of the names alike are estimated far above what the page reads: no JIT.
     db.session.execute(search_settings())

@@ -57,6 +57,9 @@ ALL_ROLES = frozenset({"admin", "developer", "marketing"})
 CRM_ROLES = frozenset({"admin", "developer"})
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Who sends a request to each rule: the first of these that the table lets in.
+SENDERS = ("dev_a", "admin", "marketing", "anonymous")
+REFUSED_PAGE = "<h1>Requête invalide</h1>"  # the French page of a 400
 
 
 class Outcome(Enum):

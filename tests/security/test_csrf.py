@@ -13,6 +13,8 @@ import pytest
 from flask import url_for
 
 from tests.security.matrix import (
+    REFUSED_PAGE,
+    SENDERS,
     TABLE,
     WRITE_METHODS,
     Outcome,
@@ -27,10 +29,6 @@ from tests.security.world import world  # noqa: F401 - the fixture
 
 # Rules that browsers call by themselves, with no token to send: they must write nothing.
 TOKENLESS = {"csp.report"}  # CSP violation reports, only logged
-
-# Who sends the forged request: the first of these that the table lets in.
-SENDERS = ("dev_a", "admin", "marketing", "anonymous")
-REFUSED_PAGE = "<h1>Requête invalide</h1>"
 
 
 def _targets(app, w):

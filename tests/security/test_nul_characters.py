@@ -7,6 +7,8 @@ from __future__ import annotations
 from flask import url_for
 
 from tests.security.matrix import (
+    REFUSED_PAGE,
+    SENDERS,
     TABLE,
     WRITE_METHODS,
     Outcome,
@@ -17,9 +19,6 @@ from tests.security.matrix import (
     writes,
 )
 from tests.security.world import world  # noqa: F401 - the fixture
-
-SENDERS = ("dev_a", "admin", "marketing", "anonymous")
-REFUSED_PAGE = "<h1>Requête invalide</h1>"
 
 
 def _poisoned(data: dict) -> dict:
